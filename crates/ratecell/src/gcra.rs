@@ -1,0 +1,333 @@
+//! [`Gcra`]: the generic cell rate algorithm, exact to the nanosecond, on 8 bytes of state.
+//!
+//! GCRA stores one number per key, the *theoretical arrival time* (`tat`): the instant at
+//! which the key would be back to full capacity. With emission interval `T = period / limit`
+//! and capacity `B = burst`, a request of cost `n` at `now` computes
+//! `new_tat = max(tat, now) + n*T` and is admitted iff `new_tat - B*T <= now`.
+//! This is the contract of redis-cell's `CL.THROTTLE` (whose `max_burst` is `B - 1`).
+//!
+//! # Exactness
+//!
+//! `T` is rarely a whole number of nanoseconds (`7` per minute is 8.571428571428... s), and
+//! rounding it drifts: truncation admits extra, rounding up refuses steady clients. ratecell
+//! keeps `tat` in *ticks* of `1/scale` nanoseconds, where `scale = limit / gcd(period, limit)`
+//! is the smallest unit in which `T` is whole. Every decision is then exact integer
+//! arithmetic: no rounding, no drift, at any rate from one per day to `10^10` per second.
+//! For the common quotas whose interval is whole nanoseconds (`100/minute`), `scale` is 1.
+//!
+//! # The horizon
+//!
+//! Ticks live in a `u64`, so instants beyond [`Gcra::horizon`] (`u64::MAX / scale` ns: 584
+//! years for `scale = 1`, 83 years for `7/minute`) cannot be represented. There time stands
+//! still at the horizon and the cell fails closed: it never admits more than its state
+//! allows, it never panics. Count time from a recent origin (a monotonic clock, as the
+//! bindings do) rather than from 1970 when `scale` is large.
+//!
+//! # Boundaries
+//!
+//! - A request is admitted at the exact instant its `retry_after` elapses, not one
+//!   nanosecond later; one nanosecond earlier it is refused.
+//! - `retry_after` and `reset_after` are rounded up to whole nanoseconds; `remaining` is
+//!   rounded down. Both directions are the conservative ones.
+//! - A clock that steps backwards never admits more: `tat` is absolute, so an earlier `now`
+//!   only makes `new_tat - B*T <= now` harder to satisfy.
+
+use core::num::NonZeroU64;
+
+use crate::decision::Decision;
+use crate::error::Error;
+use crate::quota::Quota;
+use crate::time::Nanos;
+
+/// The GCRA policy: a validated quota compiled to exact tick arithmetic.
+///
+/// It is immutable and holds no per-key state, so one `Gcra` serves any number of keys;
+/// the per-key state is a [`GcraState`] kept wherever you like (a local, a table, an atomic,
+/// a C struct, a Redis value).
+///
+/// ```
+/// use ratecell::{Gcra, GcraState, Nanos, Quota};
+///
+/// // The Free tier: 100 requests per minute, bursts of 120.
+/// let gcra = Gcra::new(Quota::parse("100/minute burst 120")?);
+/// let mut key = GcraState::default();
+///
+/// let admitted = (0..200)
+///     .filter(|_| gcra.check(&mut key, Nanos::ZERO, 1).is_ok_and(|d| d.allowed))
+///     .count();
+/// assert_eq!(admitted, 120); // a fresh key admits exactly `burst` at one instant
+///
+/// let d = gcra.check(&mut key, Nanos::ZERO, 1)?;
+/// assert!(!d.allowed);
+/// assert_eq!(d.retry_after, Nanos::from_millis(600)); // one emission interval: 60s / 100
+///
+/// let later = gcra.check(&mut key, d.retry_after, 1)?;
+/// assert!(later.allowed);
+/// # Ok::<(), ratecell::Error>(())
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Gcra {
+    quota: Quota,
+    /// Ticks per nanosecond.
+    scale: NonZeroU64,
+    /// The emission interval `T`, in ticks.
+    interval: NonZeroU64,
+    /// `B * T` in ticks: how far `tat` may run ahead of `now` (validated to fit in `u64`).
+    tolerance: u64,
+}
+
+/// One key's GCRA state: its theoretical arrival time in ticks. 8 bytes, `Copy`; the default
+/// value is a fresh key.
+///
+/// The bits are stable for a given [`Gcra`], so the state can be stored anywhere (see
+/// [`GcraState::to_bits`]). A state is only meaningful with the policy that produced it.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(transparent)]
+pub struct GcraState(u64);
+
+impl GcraState {
+    /// A key that has never been seen.
+    pub const FRESH: GcraState = GcraState(0);
+
+    /// Rebuilds a state from [`GcraState::to_bits`].
+    pub const fn from_bits(bits: u64) -> GcraState {
+        GcraState(bits)
+    }
+
+    /// The raw theoretical arrival time in ticks, for storing the state outside Rust.
+    pub const fn to_bits(self) -> u64 {
+        self.0
+    }
+}
+
+impl Gcra {
+    /// Compiles a quota. Every [`Quota`] is valid, so this cannot fail.
+    pub const fn new(quota: Quota) -> Gcra {
+        let (scale, interval) = quota.ticks();
+        // `Quota` validated that `burst * interval` fits in u64.
+        let tolerance = match interval.get().checked_mul(quota.burst()) {
+            Some(t) => t,
+            None => u64::MAX,
+        };
+        Gcra {
+            quota,
+            scale,
+            interval,
+            tolerance,
+        }
+    }
+
+    /// The quota this policy enforces.
+    pub const fn quota(&self) -> &Quota {
+        &self.quota
+    }
+
+    /// The capacity `B`: the most a single request may cost.
+    pub const fn capacity(&self) -> u64 {
+        self.quota.burst()
+    }
+
+    /// The last instant represented exactly; later instants count as this one (see the
+    /// module documentation).
+    pub const fn horizon(&self) -> Nanos {
+        Nanos::new(u64::MAX / self.scale.get())
+    }
+
+    /// Decides a request of `cost` at `now` and records it in `state` when admitted.
+    ///
+    /// `cost == 0` peeks: the decision reports the key's standing and stores nothing.
+    /// A cost above the capacity is [`Error::InsufficientCapacity`]: no wait could admit it.
+    pub fn check(&self, state: &mut GcraState, now: Nanos, cost: u64) -> Result<Decision, Error> {
+        let (decision, next) = self.decide(*state, now, cost)?;
+        *state = next;
+        Ok(decision)
+    }
+
+    /// The key's standing at `now` without recording anything (`check` with cost 0).
+    pub fn peek(&self, state: &GcraState, now: Nanos) -> Decision {
+        let (decision, _) = self.decide_in_capacity(*state, self.now_ticks(now), 0);
+        decision
+    }
+
+    /// Resets a key to fresh.
+    pub fn reset(&self, state: &mut GcraState) {
+        *state = GcraState::FRESH;
+    }
+
+    /// True when the key at `now` is indistinguishable from one never seen, so its storage
+    /// can be reclaimed.
+    pub fn is_fresh(&self, state: &GcraState, now: Nanos) -> bool {
+        state.0 <= self.now_ticks(now)
+    }
+
+    /// The pure transition: the decision for `cost` at `now` from `state`, and the state to
+    /// store afterwards (unchanged when denied or peeking). Use it to keep state anywhere,
+    /// such as in a compare-and-swap loop.
+    pub fn decide(
+        &self,
+        state: GcraState,
+        now: Nanos,
+        cost: u64,
+    ) -> Result<(Decision, GcraState), Error> {
+        if cost > self.quota.burst() {
+            return Err(Error::InsufficientCapacity {
+                capacity: self.quota.burst(),
+            });
+        }
+        Ok(self.decide_in_capacity(state, self.now_ticks(now), cost))
+    }
+
+    /// `now` in ticks, standing still at the horizon.
+    const fn now_ticks(&self, now: Nanos) -> u64 {
+        match now.as_nanos().checked_mul(self.scale.get()) {
+            Some(t) => t,
+            None => u64::MAX,
+        }
+    }
+
+    /// Ticks to nanoseconds, rounded up.
+    const fn ceil_nanos(&self, ticks: u64) -> Nanos {
+        Nanos::new(ticks.div_ceil(self.scale.get()))
+    }
+
+    /// The transition for `cost <= burst`, with `now` already in ticks.
+    fn decide_in_capacity(&self, state: GcraState, now: u64, cost: u64) -> (Decision, GcraState) {
+        let tat = state.0;
+        // u128: `max(tat, now) + cost*T` may exceed u64 near the horizon; no overflow here
+        // since each term is below 2^64.
+        let increment = u128::from(cost).saturating_mul(u128::from(self.interval.get()));
+        let new_tat = u128::from(tat.max(now)).saturating_add(increment);
+        let latest = u128::from(now).saturating_add(u128::from(self.tolerance));
+        if new_tat <= latest
+            && let Ok(new_tat) = u64::try_from(new_tat)
+        {
+            let stored = if cost == 0 { tat } else { new_tat };
+            let decision = self.standing(true, stored, now, Nanos::ZERO);
+            return (decision, GcraState(stored));
+        }
+        // Denied: the same request fits once `now` reaches `new_tat - B*T`. Beyond the
+        // horizon it never does.
+        let retry_after = match u64::try_from(new_tat) {
+            // Denied means `new_tat > now + tolerance`, so this difference is positive.
+            Ok(new_tat) => {
+                self.ceil_nanos(new_tat.saturating_sub(self.tolerance).saturating_sub(now))
+            }
+            Err(_) => Nanos::MAX,
+        };
+        (self.standing(false, tat, now, retry_after), state)
+    }
+
+    /// A decision reporting a key whose stored `tat` is `tat`, at `now` (ticks).
+    fn standing(&self, allowed: bool, tat: u64, now: u64, retry_after: Nanos) -> Decision {
+        let ahead = tat.saturating_sub(now);
+        let remaining = self.tolerance.saturating_sub(ahead) / self.interval;
+        Decision {
+            allowed,
+            limit: self.quota.burst(),
+            remaining,
+            retry_after,
+            reset_after: self.ceil_nanos(ahead),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gcra(s: &str) -> Gcra {
+        Gcra::new(Quota::parse(s).unwrap())
+    }
+
+    #[test]
+    fn state_is_eight_bytes() {
+        assert_eq!(core::mem::size_of::<GcraState>(), 8);
+    }
+
+    #[test]
+    fn matches_redis_cell_numbers() {
+        // redis-cell: CL.THROTTLE key 15 30 60 (max_burst 15 => B = 16, 30 per 60 s).
+        let g = Gcra::new(Quota::per_minute(30).unwrap().with_burst(16).unwrap());
+        let mut s = GcraState::default();
+        let d = g.check(&mut s, Nanos::ZERO, 1).unwrap();
+        assert!(d.allowed);
+        assert_eq!((d.limit, d.remaining), (16, 15));
+        assert_eq!(d.reset_after, Nanos::from_secs(2));
+        assert_eq!(d.retry_after, Nanos::ZERO);
+    }
+
+    #[test]
+    fn fresh_key_admits_exactly_burst() {
+        let g = gcra("5/second burst 3");
+        let mut s = GcraState::default();
+        let t = Nanos::from_secs(1_000);
+        for left in (0..3).rev() {
+            let d = g.check(&mut s, t, 1).unwrap();
+            assert!(d.allowed);
+            assert_eq!(d.remaining, left);
+        }
+        let d = g.check(&mut s, t, 1).unwrap();
+        assert!(!d.allowed);
+        assert_eq!(d.retry_after, Nanos::from_millis(200));
+        assert_eq!(d.reset_after, Nanos::from_millis(600));
+    }
+
+    #[test]
+    fn cost_above_capacity_is_an_error_and_changes_nothing() {
+        let g = gcra("5/second");
+        let mut s = GcraState::default();
+        assert_eq!(
+            g.check(&mut s, Nanos::ZERO, 6),
+            Err(Error::InsufficientCapacity { capacity: 5 })
+        );
+        assert_eq!(s, GcraState::FRESH);
+        assert!(g.check(&mut s, Nanos::ZERO, 5).unwrap().allowed);
+    }
+
+    #[test]
+    fn peek_stores_nothing() {
+        let g = gcra("5/second");
+        let mut s = GcraState::default();
+        assert!(g.check(&mut s, Nanos::ZERO, 2).unwrap().allowed);
+        let before = s;
+        let d = g.check(&mut s, Nanos::ZERO, 0).unwrap();
+        assert!(d.allowed);
+        assert_eq!(d.remaining, 3);
+        assert_eq!(s, before);
+        assert_eq!(g.peek(&s, Nanos::ZERO), d);
+    }
+
+    #[test]
+    fn sub_nanosecond_intervals_are_exact() {
+        // 10^10 per second: T = 0.1 ns, so ten requests refill every nanosecond.
+        let g = gcra("10000000000/second burst 10");
+        let mut s = GcraState::default();
+        for now in [0, 1, 2] {
+            let admitted = (0..100)
+                .filter(|_| g.check(&mut s, Nanos::new(now), 1).unwrap().allowed)
+                .count();
+            assert_eq!(admitted, 10, "at {now} ns");
+        }
+        let d = g.check(&mut s, Nanos::new(2), 1).unwrap();
+        assert_eq!(d.retry_after, Nanos::new(1)); // 0.1 ns, rounded up
+        assert_eq!(d.reset_after, Nanos::new(1));
+    }
+
+    #[test]
+    fn no_panic_at_the_end_of_time() {
+        let g = gcra("7/minute");
+        let mut s = GcraState::default();
+        for now in [u64::MAX - 1, u64::MAX, g.horizon().as_nanos(), 0] {
+            for cost in [0, 1, 7] {
+                let _ = g.check(&mut s, Nanos::new(now), cost);
+            }
+        }
+        // Past the horizon nothing more than the stored state allows is admitted.
+        let mut s = GcraState::default();
+        let end = Nanos::MAX;
+        let n = (0..100)
+            .filter(|_| g.check(&mut s, end, 1).is_ok_and(|d| d.allowed))
+            .count();
+        assert!(n <= 7);
+    }
+}

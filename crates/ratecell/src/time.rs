@@ -1,0 +1,342 @@
+//! Time as plain integers: [`Nanos`], the [`Clock`] trait and the clocks that implement it.
+//!
+//! Every decision in ratecell takes the current time as an argument. The core never reads a
+//! clock, which makes decisions deterministic, testable and usable from firmware or C callers
+//! that own their time source. Clocks are a convenience for the layers above.
+//!
+//! [`Nanos`] counts whole nanoseconds in a `u64`: an instant (nanoseconds since the epoch of
+//! whatever time base you use) or a duration. `u64` nanoseconds span 584 years; every
+//! operation on them saturates instead of overflowing.
+
+use core::fmt;
+use core::time::Duration;
+
+/// A count of nanoseconds: an instant on the caller's time line, or a duration.
+///
+/// All arithmetic saturates at `0` and [`Nanos::MAX`], so no time value can make ratecell panic.
+///
+/// ```
+/// use ratecell::Nanos;
+/// use core::time::Duration;
+///
+/// let t = Nanos::from_secs(2).saturating_add(Nanos::from_millis(500));
+/// assert_eq!(t.as_nanos(), 2_500_000_000);
+/// assert_eq!(Duration::from(t), Duration::from_millis(2_500));
+/// assert_eq!(Nanos::MAX.saturating_add(Nanos::new(1)), Nanos::MAX);
+/// ```
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct Nanos(u64);
+
+impl Nanos {
+    /// Zero nanoseconds: the epoch, or no wait at all.
+    pub const ZERO: Nanos = Nanos(0);
+    /// The largest representable time, about 584 years after the epoch.
+    pub const MAX: Nanos = Nanos(u64::MAX);
+
+    /// Wraps a count of nanoseconds.
+    pub const fn new(nanos: u64) -> Nanos {
+        Nanos(nanos)
+    }
+
+    /// The count of nanoseconds.
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    /// `secs` seconds, saturating at [`Nanos::MAX`].
+    pub const fn from_secs(secs: u64) -> Nanos {
+        Nanos(secs.saturating_mul(1_000_000_000))
+    }
+
+    /// `millis` milliseconds, saturating at [`Nanos::MAX`].
+    pub const fn from_millis(millis: u64) -> Nanos {
+        Nanos(millis.saturating_mul(1_000_000))
+    }
+
+    /// `micros` microseconds, saturating at [`Nanos::MAX`].
+    pub const fn from_micros(micros: u64) -> Nanos {
+        Nanos(micros.saturating_mul(1_000))
+    }
+
+    /// Converts a [`Duration`], saturating at [`Nanos::MAX`] (584 years).
+    pub const fn from_duration(d: Duration) -> Nanos {
+        let n = d.as_nanos();
+        if n > u64::MAX as u128 {
+            Nanos::MAX
+        } else {
+            Nanos(n as u64)
+        }
+    }
+
+    /// The same span as a [`Duration`] (exact: every `Nanos` fits).
+    pub const fn as_duration(self) -> Duration {
+        Duration::from_nanos(self.0)
+    }
+
+    /// Seconds as a float, for display and for bindings that speak seconds. Lossy above 2^53 ns
+    /// (104 days) by at most one part in 2^53.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    /// Whole seconds, rounded up: the value an HTTP `Retry-After` field must carry so that a
+    /// client waiting that long is never early.
+    ///
+    /// ```
+    /// use ratecell::Nanos;
+    /// assert_eq!(Nanos::new(1).as_secs_ceil(), 1);
+    /// assert_eq!(Nanos::from_secs(3).as_secs_ceil(), 3);
+    /// assert_eq!(Nanos::ZERO.as_secs_ceil(), 0);
+    /// ```
+    pub const fn as_secs_ceil(self) -> u64 {
+        self.0.div_ceil(1_000_000_000)
+    }
+
+    /// `self + rhs`, saturating at [`Nanos::MAX`].
+    #[must_use]
+    pub const fn saturating_add(self, rhs: Nanos) -> Nanos {
+        Nanos(self.0.saturating_add(rhs.0))
+    }
+
+    /// `self - rhs`, saturating at [`Nanos::ZERO`].
+    #[must_use]
+    pub const fn saturating_sub(self, rhs: Nanos) -> Nanos {
+        Nanos(self.0.saturating_sub(rhs.0))
+    }
+
+    /// `self + rhs`, or `None` on overflow.
+    pub const fn checked_add(self, rhs: Nanos) -> Option<Nanos> {
+        match self.0.checked_add(rhs.0) {
+            Some(n) => Some(Nanos(n)),
+            None => None,
+        }
+    }
+}
+
+impl From<Duration> for Nanos {
+    /// Saturates at [`Nanos::MAX`].
+    fn from(d: Duration) -> Nanos {
+        Nanos::from_duration(d)
+    }
+}
+
+impl From<Nanos> for Duration {
+    fn from(n: Nanos) -> Duration {
+        n.as_duration()
+    }
+}
+
+impl From<u64> for Nanos {
+    fn from(n: u64) -> Nanos {
+        Nanos(n)
+    }
+}
+
+impl From<Nanos> for u64 {
+    fn from(n: Nanos) -> u64 {
+        n.0
+    }
+}
+
+impl fmt::Display for Nanos {
+    /// Human units: `0s`, `250ns`, `1.5ms`, `8.571428571s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        let (unit, scale) = match n {
+            0 => return f.write_str("0s"),
+            1..1_000 => return write!(f, "{n}ns"),
+            1_000..1_000_000 => ("us", 1_000),
+            1_000_000..1_000_000_000 => ("ms", 1_000_000),
+            _ => ("s", 1_000_000_000),
+        };
+        let whole = n / scale;
+        let mut frac = n % scale;
+        if frac == 0 {
+            return write!(f, "{whole}{unit}");
+        }
+        let mut digits: usize = match scale {
+            1_000 => 3,
+            1_000_000 => 6,
+            _ => 9,
+        };
+        while frac.is_multiple_of(10) {
+            frac /= 10;
+            digits -= 1;
+        }
+        write!(f, "{whole}.{frac:0digits$}{unit}")
+    }
+}
+
+/// A source of the current time.
+///
+/// The core never calls a clock; limiters in the bindings do. Implement it for your own time
+/// source (an RTOS tick counter, a simulated clock) to use the convenience layers.
+pub trait Clock {
+    /// The current instant. It should not go backwards, but ratecell stays safe if it does:
+    /// a clock that steps back never admits more than the stored state allows.
+    fn now(&self) -> Nanos;
+}
+
+impl<C: Clock + ?Sized> Clock for &C {
+    fn now(&self) -> Nanos {
+        (**self).now()
+    }
+}
+
+/// A clock that only moves when told to: for tests, simulations and replays.
+///
+/// It starts at `0` and is shareable between threads where the target has 64-bit atomics.
+///
+/// ```
+/// use ratecell::{Clock, ManualClock, Nanos};
+///
+/// let clock = ManualClock::new();
+/// assert_eq!(clock.now(), Nanos::ZERO);
+/// clock.advance(Nanos::from_millis(1500));
+/// assert_eq!(clock.now(), Nanos::from_millis(1500));
+/// clock.set(Nanos::new(7)); // may step backwards, to test how limiters cope
+/// assert_eq!(clock.now().as_nanos(), 7);
+/// ```
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    #[cfg(target_has_atomic = "64")]
+    now: core::sync::atomic::AtomicU64,
+    #[cfg(not(target_has_atomic = "64"))]
+    now: core::cell::Cell<u64>,
+}
+
+impl ManualClock {
+    /// A clock at instant `0`.
+    pub const fn new() -> ManualClock {
+        ManualClock::starting_at(Nanos::ZERO)
+    }
+
+    /// A clock at instant `start`.
+    pub const fn starting_at(start: Nanos) -> ManualClock {
+        ManualClock {
+            #[cfg(target_has_atomic = "64")]
+            now: core::sync::atomic::AtomicU64::new(start.0),
+            #[cfg(not(target_has_atomic = "64"))]
+            now: core::cell::Cell::new(start.0),
+        }
+    }
+
+    /// Moves the clock forward by `by`, saturating at [`Nanos::MAX`]. Returns the new time.
+    pub fn advance(&self, by: Nanos) -> Nanos {
+        #[cfg(target_has_atomic = "64")]
+        {
+            use core::sync::atomic::Ordering;
+            let prev = self
+                .now
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                    Some(t.saturating_add(by.0))
+                })
+                .unwrap_or_else(|t| t);
+            Nanos(prev.saturating_add(by.0))
+        }
+        #[cfg(not(target_has_atomic = "64"))]
+        {
+            let next = self.now.get().saturating_add(by.0);
+            self.now.set(next);
+            Nanos(next)
+        }
+    }
+
+    /// Sets the clock to `to`, forwards or backwards.
+    pub fn set(&self, to: Nanos) {
+        #[cfg(target_has_atomic = "64")]
+        self.now.store(to.0, core::sync::atomic::Ordering::Release);
+        #[cfg(not(target_has_atomic = "64"))]
+        self.now.set(to.0);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Nanos {
+        #[cfg(target_has_atomic = "64")]
+        {
+            Nanos(self.now.load(core::sync::atomic::Ordering::Acquire))
+        }
+        #[cfg(not(target_has_atomic = "64"))]
+        {
+            Nanos(self.now.get())
+        }
+    }
+}
+
+/// The operating system's monotonic clock, counted from when this value was created.
+///
+/// Counting from creation keeps instants small, far from the end of the `u64` range, and makes
+/// them meaningless across processes: use a wall clock for anything a client sees (headers).
+///
+/// ```
+/// use ratecell::{Clock, MonotonicClock};
+/// let clock = MonotonicClock::new();
+/// let a = clock.now();
+/// let b = clock.now();
+/// assert!(b >= a);
+/// ```
+#[cfg(feature = "std")]
+#[derive(Debug, Clone, Copy)]
+pub struct MonotonicClock {
+    origin: std::time::Instant,
+}
+
+#[cfg(feature = "std")]
+impl MonotonicClock {
+    /// A clock whose instant `0` is now.
+    pub fn new() -> MonotonicClock {
+        MonotonicClock {
+            origin: std::time::Instant::now(),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Default for MonotonicClock {
+    fn default() -> Self {
+        MonotonicClock::new()
+    }
+}
+
+#[cfg(feature = "std")]
+impl Clock for MonotonicClock {
+    fn now(&self) -> Nanos {
+        Nanos::from_duration(self.origin.elapsed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn display_uses_human_units() {
+        assert_eq!(Nanos::ZERO.to_string(), "0s");
+        assert_eq!(Nanos::new(250).to_string(), "250ns");
+        assert_eq!(Nanos::new(1_500_000).to_string(), "1.5ms");
+        assert_eq!(Nanos::new(8_571_428_571).to_string(), "8.571428571s");
+        assert_eq!(Nanos::from_secs(60).to_string(), "60s");
+        assert_eq!(Nanos::new(1_001).to_string(), "1.001us");
+    }
+
+    #[test]
+    fn conversions_saturate() {
+        assert_eq!(Nanos::from_secs(u64::MAX), Nanos::MAX);
+        assert_eq!(Nanos::from_duration(Duration::MAX), Nanos::MAX);
+        assert_eq!(Nanos::ZERO.saturating_sub(Nanos::new(5)), Nanos::ZERO);
+        assert_eq!(Nanos::MAX.checked_add(Nanos::new(1)), None);
+        assert_eq!(Nanos::MAX.as_secs_ceil(), 18_446_744_074);
+    }
+
+    #[test]
+    fn manual_clock_saturates_and_steps_back() {
+        let c = ManualClock::starting_at(Nanos::new(u64::MAX - 1));
+        assert_eq!(c.advance(Nanos::new(10)), Nanos::MAX);
+        c.set(Nanos::new(3));
+        assert_eq!(c.now(), Nanos::new(3));
+    }
+}
