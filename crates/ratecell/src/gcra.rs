@@ -14,14 +14,17 @@
 //! is the smallest unit in which `T` is whole. Every decision is then exact integer
 //! arithmetic: no rounding, no drift, at any rate from one per day to `10^10` per second.
 //! For the common quotas whose interval is whole nanoseconds (`100/minute`), `scale` is 1.
+//! Exotic quotas whose exact scale would exceed [`Quota::MAX_SCALE`] round `T` up to
+//! `1/MAX_SCALE` ns: never more permissive, slower by a few parts in 10^10
+//! ([`Quota::is_exact`] tells which).
 //!
 //! # The horizon
 //!
 //! Ticks live in a `u64`, so instants beyond [`Gcra::horizon`] (`u64::MAX / scale` ns: 584
-//! years for `scale = 1`, 83 years for `7/minute`) cannot be represented. There time stands
-//! still at the horizon and the cell fails closed: it never admits more than its state
-//! allows, it never panics. Count time from a recent origin (a monotonic clock, as the
-//! bindings do) rather than from 1970 when `scale` is large.
+//! years for `scale = 1`, 83 years for `7/minute`, at least 9 years for any quota) cannot be
+//! represented. There time stands still at the horizon and the cell fails closed: it never
+//! admits more than its state allows and it never panics. Count time from a recent origin
+//! (a monotonic clock, as the bindings do) rather than from 1970 when `scale` is large.
 //!
 //! # Boundaries
 //!

@@ -148,19 +148,53 @@ impl Quota {
         Nanos::new(self.period.get())
     }
 
-    /// The exact emission interval `period / limit` as `(scale, interval)`: one tick is
-    /// `1/scale` nanoseconds and the interval is a whole number of ticks. `scale` is the
-    /// smallest that makes it whole (`limit / gcd(period, limit)`), so for quotas whose
-    /// interval is a whole number of nanoseconds it is 1.
+    /// The emission interval `period / limit` as `(scale, interval)`: one tick is `1/scale`
+    /// nanoseconds and the interval is a whole number of ticks.
+    ///
+    /// `scale` is the smallest that makes the interval exact, `limit / gcd(period, limit)`: 1
+    /// for quotas whose interval is whole nanoseconds (`100/minute`), 7 for `7/minute`, 10 for
+    /// `10^10/second`. Ticks are stored in `u64`, so a larger scale brings the end of
+    /// representable time closer (`u64::MAX / scale` ns). Scales above [`Quota::MAX_SCALE`]
+    /// (exotic quotas such as `997/minute`) therefore use ticks of `1/MAX_SCALE` ns and round the
+    /// interval *up* to whole ticks: never more permissive than the exact rate, slower by less
+    /// than `1/MAX_SCALE` ns per request (under 3 parts in 10^10 for `997/minute`).
     pub(crate) const fn ticks(&self) -> (NonZeroU64, NonZeroU64) {
         let l = self.limit.get();
         let p = self.period.get();
         let g = gcd(p, l);
-        // `g` divides both and is at least 1, so both quotients are at least 1.
-        match (NonZeroU64::new(l / g), NonZeroU64::new(p / g)) {
+        let (scale, interval) = if l / g <= Quota::MAX_SCALE {
+            (l / g, p / g)
+        } else {
+            // p * MAX_SCALE / l, rounded up; below p * MAX_SCALE / (MAX_SCALE + 1) < p, so it fits.
+            let wide = (p as u128 * Quota::MAX_SCALE as u128).div_ceil(l as u128);
+            (Quota::MAX_SCALE, wide as u64)
+        };
+        // `g` divides both and is at least 1, and the rounded interval is at least 1.
+        match (NonZeroU64::new(scale), NonZeroU64::new(interval)) {
             (Some(scale), Some(interval)) => (scale, interval),
             _ => (NonZeroU64::MIN, NonZeroU64::MIN),
         }
+    }
+
+    /// The finest time unit ratecell's exact arithmetic uses is `1/MAX_SCALE` ns. Every quota
+    /// whose `limit / gcd(limit, period_ns)` is at most this (all round quotas, `7/minute`,
+    /// `13/minute`, `32768/second`, `10^10/second`) is enforced exactly; see [`Quota::is_exact`].
+    pub const MAX_SCALE: u64 = 64;
+
+    /// True when decisions under this quota are exact to the nanosecond (see
+    /// [`Quota::MAX_SCALE`]); otherwise the emission interval is rounded up by less than
+    /// `1/MAX_SCALE` ns.
+    ///
+    /// ```
+    /// use ratecell::Quota;
+    /// assert!(Quota::per_minute(7)?.is_exact());
+    /// assert!(Quota::per_second(10_000_000_000)?.is_exact());
+    /// assert!(!Quota::per_minute(997)?.is_exact());
+    /// # Ok::<(), ratecell::QuotaError>(())
+    /// ```
+    pub const fn is_exact(&self) -> bool {
+        let l = self.limit.get();
+        l / gcd(self.period.get(), l) <= Quota::MAX_SCALE
     }
 }
 
@@ -545,5 +579,9 @@ mod tests {
         assert_eq!(ticks(q(100, 60 * NS_PER_SEC)), (1, 600_000_000));
         assert_eq!(ticks(q(7, 60 * NS_PER_SEC)), (7, 60 * NS_PER_SEC));
         assert_eq!(ticks(q(10_000_000_000, NS_PER_SEC)), (10, 1));
+        assert_eq!(ticks(q(32_768, NS_PER_SEC)), (64, 1_953_125));
+        // 997/minute: 60.180541624... ms, in 1/64 ns ticks rounded up.
+        assert_eq!(ticks(q(997, 60 * NS_PER_SEC)), (64, 3_851_554_664));
+        assert_eq!(ticks(q(u64::MAX, 1)), (64, 1));
     }
 }
