@@ -135,3 +135,8 @@ impl Algorithm for Gcra {
         Gcra::is_fresh(self, state, now)
     }
 }
+
+/// The README's Rust examples, compiled and run as doc tests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
