@@ -4,19 +4,36 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 CARGO ?= cargo
+CC ?= cc
 NO_STD_TARGETS := thumbv7em-none-eabihf thumbv6m-none-eabi
+PREFIX ?= /usr/local
 
-.PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build
+# Pinned tools, installed into .tools/ on first use.
+TOOLS := $(CURDIR)/.tools
+CBINDGEN_VERSION := 0.29.4
+CBINDGEN := $(TOOLS)/bin/cbindgen
+
+# The C library and its tests.
+C_DIR := bindings/c
+C_OUT := build/c
+C_LIB := $(C_OUT)/lib
+C_TESTS := $(patsubst $(C_DIR)/tests/%.c,%,$(wildcard $(C_DIR)/tests/test_*.c))
+C_WARN := -Wall -Wextra -Werror -std=c11
+C_FLAGS := $(C_WARN) -I$(C_DIR)/include
+C_STATIC_DEPS := -lpthread -ldl -lm
+
+.PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build \
+	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test install
 
 help: ## Show the targets and what they do
 	@echo "ratecell make targets:"
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-demo: ## Run the main job: published API tiers enforced, printing every decision
+demo: c-demo ## Run the main job: published API tiers enforced, printing every decision
 	$(CARGO) run -q --release -p ratecell --example free_tier
 
-test: fmt-check clippy test-rust no-std bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
+test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
 	@echo "make test: all checks passed"
 
 fmt-check: ## Check formatting
@@ -37,3 +54,67 @@ bench-build: ## Check that the benchmarks build
 
 bench: ## Run the benchmarks (criterion)
 	$(CARGO) bench --workspace
+
+$(CBINDGEN):
+	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root $(TOOLS)
+
+c-lib: ## Build libratecell.a and libratecell.so into build/c/lib
+	$(CARGO) build --release -p ratecell-c
+	mkdir -p $(C_LIB)
+	cp target/release/libratecell_c.a $(C_LIB)/libratecell.a
+	cp target/release/libratecell_c.so $(C_LIB)/libratecell.so
+
+c-header: $(CBINDGEN) ## Check that the committed C header matches the Rust sources
+	mkdir -p $(C_OUT)
+	$(CBINDGEN) --quiet --config $(C_DIR)/cbindgen.toml --crate ratecell-c --output $(C_OUT)/ratecell.h $(C_DIR)
+	@diff -u $(C_DIR)/include/ratecell.h $(C_OUT)/ratecell.h || \
+		{ echo "ratecell.h is stale: run 'make c-header-update' and commit it"; exit 1; }
+
+c-header-update: $(CBINDGEN) ## Regenerate bindings/c/include/ratecell.h
+	$(CBINDGEN) --quiet --config $(C_DIR)/cbindgen.toml --crate ratecell-c --output $(C_DIR)/include/ratecell.h $(C_DIR)
+
+c-test: c-lib ## Compile the C tests with -Wall -Wextra -Werror -std=c11 and run them (shared and static)
+	mkdir -p $(C_OUT)/bin
+	for t in $(C_TESTS); do \
+		$(CC) $(C_FLAGS) -o $(C_OUT)/bin/$$t $(C_DIR)/tests/$$t.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB); \
+		$(C_OUT)/bin/$$t; \
+		$(CC) $(C_FLAGS) -o $(C_OUT)/bin/$$t-static $(C_DIR)/tests/$$t.c $(C_LIB)/libratecell.a $(C_STATIC_DEPS); \
+		$(C_OUT)/bin/$$t-static; \
+	done
+
+c-asan: c-lib ## Run the C tests under AddressSanitizer and UndefinedBehaviorSanitizer
+	mkdir -p $(C_OUT)/bin
+	for t in $(C_TESTS); do \
+		$(CC) $(C_FLAGS) -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+			-o $(C_OUT)/bin/$$t-asan $(C_DIR)/tests/$$t.c $(C_LIB)/libratecell.a $(C_STATIC_DEPS); \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			$(C_OUT)/bin/$$t-asan; \
+	done
+
+c-valgrind: c-test ## Run the C tests under valgrind (zero errors, no leaks)
+	for t in $(C_TESTS); do \
+		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			$(C_OUT)/bin/$$t; \
+	done
+
+c-demo: c-lib ## Run the C example
+	mkdir -p $(C_OUT)/bin
+	$(CC) $(C_FLAGS) -o $(C_OUT)/bin/example $(C_DIR)/example.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
+	$(C_OUT)/bin/example
+
+install: c-lib ## Install libratecell, ratecell.h and ratecell.pc under PREFIX (default /usr/local)
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(C_LIB)/libratecell.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(C_LIB)/libratecell.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(C_DIR)/include/ratecell.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)|g' \
+		$(C_DIR)/ratecell.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ratecell.pc
+
+c-install-test: ## Install into build/prefix and build the C example with pkg-config, as the README shows
+	rm -rf $(CURDIR)/build/prefix
+	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/build/prefix
+	PKG_CONFIG_PATH=$(CURDIR)/build/prefix/lib/pkgconfig $(CC) $(C_WARN) -o $(C_OUT)/bin/example-installed \
+		$(C_DIR)/example.c $$(PKG_CONFIG_PATH=$(CURDIR)/build/prefix/lib/pkgconfig pkg-config --cflags --libs ratecell) \
+		-Wl,-rpath,$(CURDIR)/build/prefix/lib
+	$(C_OUT)/bin/example-installed > /dev/null
+	@echo "c-install-test: the installed library, header and ratecell.pc work"

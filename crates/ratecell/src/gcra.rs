@@ -120,6 +120,52 @@ impl Gcra {
         }
     }
 
+    /// The compiled policy as six plain integers, for keeping it outside Rust (a C struct in
+    /// static memory, shared memory). [`Gcra::from_raw`] turns them back into the same policy
+    /// without recomputing anything.
+    ///
+    /// ```
+    /// use ratecell::{Gcra, Quota};
+    /// let gcra = Gcra::new(Quota::per_minute(7)?);
+    /// assert_eq!(Gcra::from_raw(gcra.to_raw()), Some(gcra));
+    /// assert_eq!(Gcra::from_raw([0; 6]), None);
+    /// # Ok::<(), ratecell::QuotaError>(())
+    /// ```
+    pub const fn to_raw(&self) -> [u64; 6] {
+        [
+            self.quota.limit(),
+            self.quota.period_nanos().as_nanos(),
+            self.quota.burst(),
+            self.scale.get(),
+            self.interval.get(),
+            self.tolerance,
+        ]
+    }
+
+    /// Rebuilds a policy from [`Gcra::to_raw`]. Returns `None` when the numbers cannot have
+    /// come from a valid policy (a zero, or a tolerance that is not `burst * interval`). The
+    /// check is a handful of comparisons; it does not recompute the tick scale, so numbers
+    /// altered by hand give a different but still panic-free policy.
+    pub const fn from_raw(raw: [u64; 6]) -> Option<Gcra> {
+        let [limit, period, burst, scale, interval, tolerance] = raw;
+        let Some(quota) = Quota::from_raw_parts(limit, period, burst) else {
+            return None;
+        };
+        let (Some(scale), Some(interval)) = (NonZeroU64::new(scale), NonZeroU64::new(interval))
+        else {
+            return None;
+        };
+        match interval.get().checked_mul(burst) {
+            Some(t) if t == tolerance => Some(Gcra {
+                quota,
+                scale,
+                interval,
+                tolerance,
+            }),
+            _ => None,
+        }
+    }
+
     /// The quota this policy enforces.
     pub const fn quota(&self) -> &Quota {
         &self.quota

@@ -128,6 +128,23 @@ impl Quota {
         }
     }
 
+    /// Rebuilds a quota from numbers taken from a valid quota, checking only that none is zero
+    /// (cheap enough for every call through a C struct; see `Gcra::from_raw`).
+    pub(crate) const fn from_raw_parts(limit: u64, period_ns: u64, burst: u64) -> Option<Quota> {
+        match (
+            NonZeroU64::new(limit),
+            NonZeroU64::new(period_ns),
+            NonZeroU64::new(burst),
+        ) {
+            (Some(limit), Some(period), Some(burst)) => Some(Quota {
+                limit,
+                period,
+                burst,
+            }),
+            _ => None,
+        }
+    }
+
     /// The admissions per period.
     pub const fn limit(&self) -> u64 {
         self.limit.get()

@@ -1,0 +1,110 @@
+//! `ratecell_quota`: limit per period with a burst, built from numbers or parsed from text.
+
+use core::ffi::{CStr, c_char};
+
+use ratecell::Quota;
+
+use crate::{arg, arg_mut, guard, ratecell_status};
+
+/// A validated quota: `limit` admissions per `period_ns` nanoseconds, capacity `burst`.
+/// Fill it with `ratecell_quota_init` or `ratecell_quota_parse`; functions that take a quota
+/// validate it again and return `RATECELL_STATUS_INVALID_QUOTA` for unusable numbers.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ratecell_quota {
+    /// Admissions per period (at least 1).
+    pub limit: u64,
+    /// The period in nanoseconds (at least 1).
+    pub period_ns: u64,
+    /// How many unit requests a fresh key may make at one instant (at least 1; usually `limit`).
+    pub burst: u64,
+}
+
+impl ratecell_quota {
+    pub(crate) fn to_quota(self) -> Result<Quota, ratecell_status> {
+        Quota::from_nanos(self.limit, self.period_ns)
+            .and_then(|q| q.with_burst(self.burst))
+            .map_err(|_| ratecell_status::InvalidQuota)
+    }
+}
+
+impl From<Quota> for ratecell_quota {
+    fn from(q: Quota) -> Self {
+        ratecell_quota {
+            limit: q.limit(),
+            period_ns: q.period_nanos().as_nanos(),
+            burst: q.burst(),
+        }
+    }
+}
+
+/// Validates `limit` per `period_ns` with capacity `burst` (pass `limit` for the usual
+/// default) and writes the quota to `out`.
+///
+/// Returns `RATECELL_STATUS_INVALID_QUOTA` for a zero limit, period or burst, or a burst whose
+/// refill time is not representable.
+///
+/// # Safety
+/// `out` is NULL or points to writable memory for one `ratecell_quota`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ratecell_quota_init(
+    limit: u64,
+    period_ns: u64,
+    burst: u64,
+    out: *mut ratecell_quota,
+) -> ratecell_status {
+    guard(|| {
+        // SAFETY: `out` is NULL or writable, per this function's contract.
+        let out = unsafe { arg_mut(out) }?;
+        let quota = ratecell_quota {
+            limit,
+            period_ns,
+            burst,
+        };
+        quota.to_quota()?;
+        *out = quota;
+        Ok(())
+    })
+}
+
+/// Parses a NUL-terminated quota string such as `"100/minute"`, `"1000 per hour"`, `"10/5s"`
+/// or `"100/minute burst 120"` into `out`.
+///
+/// On `RATECELL_STATUS_PARSE_ERROR`, and only then, the byte offset of the problem is written
+/// to `error_at` when it is not NULL. Zero limits or periods are `RATECELL_STATUS_INVALID_QUOTA`.
+///
+/// # Safety
+/// `text` is NULL or a valid NUL-terminated string; `out` is NULL or writable; `error_at` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ratecell_quota_parse(
+    text: *const c_char,
+    out: *mut ratecell_quota,
+    error_at: *mut usize,
+) -> ratecell_status {
+    guard(|| {
+        // SAFETY: `text` is NULL or a valid C string, per this function's contract.
+        let text = unsafe { arg(text) }?;
+        // SAFETY: non-NULL and NUL-terminated, per the contract.
+        let text = unsafe { CStr::from_ptr(text) };
+        // SAFETY: `out` is NULL or writable, per the contract.
+        let out = unsafe { arg_mut(out) }?;
+        let text = text.to_str().map_err(|_| ratecell_status::InvalidUtf8)?;
+        match Quota::parse(text) {
+            Ok(q) => {
+                *out = q.into();
+                Ok(())
+            }
+            Err(e) => {
+                // SAFETY: `error_at` is NULL or writable, per the contract.
+                if let Ok(at) = unsafe { arg_mut(error_at) } {
+                    *at = e.position;
+                }
+                Err(match e.kind {
+                    ratecell::ParseErrorKind::Invalid(_) => ratecell_status::InvalidQuota,
+                    _ => ratecell_status::ParseError,
+                })
+            }
+        }
+    })
+}
