@@ -8,4 +8,7 @@
 // The models assert their preconditions: a panic there is a bug in the test, not the core.
 #![allow(clippy::missing_panics_doc)]
 
+pub mod fixed_window;
 pub mod gcra;
+pub mod sliding_log;
+pub mod sliding_window;

@@ -23,6 +23,29 @@
 //! # Ok::<(), ratecell::Error>(())
 //! ```
 //!
+//! # Windows
+//!
+//! [`FixedWindow`] counts per epoch-aligned window (the classic `X-RateLimit-Reset`),
+//! [`SlidingWindow`] weighs the previous window in (O(1), approximate with a stated bound) and
+//! [`SlidingLog`] logs each request (exact over every window, `N` entries per key).
+//!
+//! ```
+//! use ratecell::{FixedWindow, FixedWindowState, Nanos, Quota, SlidingLog, SlidingLogState};
+//!
+//! let quota = Quota::parse("60/minute")?;
+//! let fixed = FixedWindow::new(quota);
+//! let mut key = FixedWindowState::default();
+//! let d = fixed.check(&mut key, Nanos::from_secs(90), 1)?;
+//! assert_eq!((d.remaining, d.reset_after), (59, Nanos::from_secs(30)));
+//!
+//! let exact = SlidingLog::<64>::new(quota);
+//! let mut key = SlidingLogState::default();
+//! assert!(exact.check(&mut key, Nanos::from_secs(90), 60)?.allowed);
+//! let d = exact.check(&mut key, Nanos::from_secs(120), 1)?;
+//! assert_eq!(d.retry_after, Nanos::from_secs(30)); // until 90 s leave the window
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
 //! # Time
 //!
 //! Every decision takes `now` as [`Nanos`]: nanoseconds since any origin you choose. The
@@ -67,14 +90,20 @@ extern crate std;
 
 pub mod decision;
 pub mod error;
+pub mod fixed_window;
 pub mod gcra;
 pub mod quota;
+pub mod sliding_log;
+pub mod sliding_window;
 pub mod time;
 
 pub use decision::Decision;
 pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
+pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 pub use quota::Quota;
+pub use sliding_log::{SlidingLog, SlidingLogState};
+pub use sliding_window::{SlidingWindow, SlidingWindowState};
 #[cfg(feature = "std")]
 pub use time::MonotonicClock;
 pub use time::{Clock, ManualClock, Nanos};
