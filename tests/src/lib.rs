@@ -8,4 +8,6 @@
 // The models assert their preconditions: a panic there is a bug in the test, not the core.
 #![allow(clippy::missing_panics_doc)]
 
+pub mod all_of;
+pub mod burst;
 pub mod gcra;
