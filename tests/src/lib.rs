@@ -8,6 +8,8 @@
 // The models assert their preconditions: a panic there is a bug in the test, not the core.
 #![allow(clippy::missing_panics_doc)]
 
+pub mod all_of;
+pub mod burst;
 pub mod fixed_window;
 pub mod gcra;
 pub mod sliding_log;

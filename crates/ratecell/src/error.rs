@@ -30,6 +30,14 @@ pub enum Error {
     InvalidQuota(QuotaError),
     /// A quota string did not parse.
     Parse(ParseError),
+    /// An [`AllOf`](crate::AllOf) over a slice was given a different number of states or
+    /// costs than it has members.
+    LengthMismatch {
+        /// How many members the combination has.
+        members: usize,
+        /// How many states or costs it was given.
+        given: usize,
+    },
 }
 
 /// Why a quota's numbers were rejected.
@@ -46,6 +54,9 @@ pub enum QuotaError {
     PeriodTooLong,
     /// `burst * period / limit`, the time a full burst takes to refill, is not representable.
     BurstTooLarge,
+    /// A [`Burst`](crate::Burst) window is shorter than one request at the burst rate
+    /// (`period / burst`), so the peak bucket could hold nothing.
+    BurstWindowTooShort,
 }
 
 /// Where and why a quota string failed to parse.
@@ -88,6 +99,10 @@ impl fmt::Display for Error {
             ),
             Error::InvalidQuota(e) => write!(f, "invalid quota: {e}"),
             Error::Parse(e) => write!(f, "invalid quota string: {e}"),
+            Error::LengthMismatch { members, given } => write!(
+                f,
+                "an all-of limiter with {members} members was given {given} states or costs"
+            ),
         }
     }
 }
@@ -101,6 +116,9 @@ impl fmt::Display for QuotaError {
             QuotaError::PeriodTooLong => "period must be at most 584 years (u64 nanoseconds)",
             QuotaError::BurstTooLarge => {
                 "burst is too large: refilling it (burst * period / limit) would take longer than 584 years"
+            }
+            QuotaError::BurstWindowTooShort => {
+                "burst window is too short: it must hold at least one request at the burst rate (period / burst)"
             }
         })
     }
@@ -143,7 +161,7 @@ impl core::error::Error for Error {
         match self {
             Error::InvalidQuota(e) => Some(e),
             Error::Parse(e) => Some(e),
-            Error::InsufficientCapacity { .. } => None,
+            Error::InsufficientCapacity { .. } | Error::LengthMismatch { .. } => None,
         }
     }
 }

@@ -46,6 +46,49 @@
 //! # Ok::<(), ratecell::Error>(())
 //! ```
 //!
+//! # Burst tiers
+//!
+//! A sustained rate and a short-term peak, enforced together: [`Burst`] is two exact GCRA
+//! buckets in 16 bytes, both admit or neither records.
+//!
+//! ```
+//! use core::time::Duration;
+//! use ratecell::{Burst, BurstState, Nanos, Quota};
+//!
+//! // 100 per minute sustained; up to 120 per minute measured over 10 seconds.
+//! let free = Burst::new(Quota::parse("100/minute burst 120")?, Duration::from_secs(10))?;
+//! let mut key = BurstState::default();
+//!
+//! let d = free.check(&mut key, Nanos::ZERO, 20)?;
+//! assert!(d.allowed);
+//! assert_eq!((d.limit, d.remaining), (20, 0));
+//! assert_eq!(free.check(&mut key, Nanos::ZERO, 1)?.retry_after, Nanos::from_millis(500));
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
+//! # All or nothing
+//!
+//! [`AllOf`] checks several limiters as one: a plan limit and an endpoint limit, messages
+//! and bytes per second. Every member admits and records, or no member changes.
+//!
+//! ```
+//! use ratecell::{AllOf, Gcra, GcraState, Nanos, Quota};
+//!
+//! let socket = AllOf::new((
+//!     Gcra::new(Quota::per_second(500)?),       // messages
+//!     Gcra::new(Quota::per_second(64_000)?), // bytes
+//! ));
+//! let mut key = (GcraState::default(), GcraState::default());
+//! let d = socket.check_costs(&mut key, Nanos::ZERO, [1, 1_500])?; // one 1,500-byte message
+//! assert!(d.decision.allowed);
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
+//! # One type for every algorithm
+//!
+//! [`Limiter`] and [`LimiterState`] carry any algorithm chosen at runtime, for bindings and
+//! configuration files; [`AllOf`] combines a slice of them.
+//!
 //! # Time
 //!
 //! Every decision takes `now` as [`Nanos`]: nanoseconds since any origin you choose. The
@@ -88,19 +131,25 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod all_of;
+pub mod burst;
 pub mod decision;
 pub mod error;
 pub mod fixed_window;
 pub mod gcra;
+pub mod limiter;
 pub mod quota;
 pub mod sliding_log;
 pub mod sliding_window;
 pub mod time;
 
+pub use all_of::{AllOf, AllOfDecision};
+pub use burst::{Burst, BurstState};
 pub use decision::Decision;
 pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
+pub use limiter::{Limiter, LimiterState};
 pub use quota::Quota;
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindow, SlidingWindowState};
@@ -143,6 +192,39 @@ pub trait Algorithm {
 
     /// True when the state at `now` is indistinguishable from a fresh key (reclaimable).
     fn is_fresh(&self, state: &Self::State, now: Nanos) -> bool;
+
+    /// The pure transition: the decision [`check`](Algorithm::check) would make, and the
+    /// state it would store, leaving `state` untouched. Denials and peeks return `state`
+    /// unchanged; errors are the same as `check`'s.
+    ///
+    /// [`AllOf`] decides every member with it before it commits any, which is what makes the
+    /// combination all-or-nothing. The provided version runs `check` on a copy of the state;
+    /// algorithms with a direct pure form ([`Gcra::decide`], [`Burst::decide`]) override it.
+    ///
+    /// ```
+    /// use ratecell::{Algorithm, Gcra, GcraState, Nanos, Quota};
+    ///
+    /// let gcra = Gcra::new(Quota::per_second(1)?);
+    /// let key = GcraState::default();
+    /// let (d, next) = Algorithm::decide(&gcra, &key, Nanos::ZERO, 1)?;
+    /// assert!(d.allowed);
+    /// assert_eq!(key, GcraState::FRESH); // untouched: storing `next` is the caller's choice
+    /// assert!(!Algorithm::decide(&gcra, &next, Nanos::ZERO, 1)?.0.allowed);
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    fn decide(
+        &self,
+        state: &Self::State,
+        now: Nanos,
+        cost: u64,
+    ) -> Result<(Decision, Self::State), Error>
+    where
+        Self::State: Clone,
+    {
+        let mut next = state.clone();
+        let decision = self.check(&mut next, now, cost)?;
+        Ok((decision, next))
+    }
 }
 
 impl Algorithm for Gcra {
@@ -162,6 +244,15 @@ impl Algorithm for Gcra {
 
     fn is_fresh(&self, state: &GcraState, now: Nanos) -> bool {
         Gcra::is_fresh(self, state, now)
+    }
+
+    fn decide(
+        &self,
+        state: &GcraState,
+        now: Nanos,
+        cost: u64,
+    ) -> Result<(Decision, GcraState), Error> {
+        Gcra::decide(self, *state, now, cost)
     }
 }
 
