@@ -12,5 +12,6 @@ pub mod all_of;
 pub mod burst;
 pub mod fixed_window;
 pub mod gcra;
+pub mod http;
 pub mod sliding_log;
 pub mod sliding_window;

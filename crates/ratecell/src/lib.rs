@@ -108,6 +108,34 @@
 //! # Ok::<(), ratecell::Error>(())
 //! ```
 //!
+//! # HTTP
+//!
+//! [`http`] writes a decision as response header fields (the IETF `RateLimit` drafts, the
+//! forms express-rate-limit writes, or the legacy `X-RateLimit-*`) and reads them back;
+//! [`client`] turns what a client reads into waits (backoff, retries, pacing).
+//!
+//! ```
+//! use ratecell::{Gcra, GcraState, Nanos, Quota};
+//! use ratecell::http::{HeaderStyle, Policy, RateLimitInfo, ResponseFields};
+//!
+//! let quota = Quota::parse("2/second")?;
+//! let gcra = Gcra::new(quota);
+//! let mut key = GcraState::default();
+//! gcra.check(&mut key, Nanos::ZERO, 2)?;
+//! let denied = gcra.check(&mut key, Nanos::ZERO, 1)?;
+//!
+//! let policies = [Policy::from_quota("api", &quota, denied)?];
+//! let mut response = Vec::new();
+//! ResponseFields::new(HeaderStyle::Draft7, &policies)
+//!     .for_each(|name, value| response.push((name.to_owned(), value.to_owned())))?;
+//! assert_eq!(response[2], ("Retry-After".to_owned(), "1".to_owned()));
+//!
+//! let seen = RateLimitInfo::from_fields(response, Nanos::ZERO);
+//! assert_eq!((seen.limit, seen.remaining), (Some(2), Some(0)));
+//! assert_eq!(seen.retry_after, Some(Nanos::from_secs(1)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Features
 //!
 //! - `std` (default): [`MonotonicClock`]. Without it the crate is `no_std` and allocation-free,
@@ -133,10 +161,12 @@ extern crate std;
 
 pub mod all_of;
 pub mod burst;
+pub mod client;
 pub mod decision;
 pub mod error;
 pub mod fixed_window;
 pub mod gcra;
+pub mod http;
 pub mod limiter;
 pub mod quota;
 pub mod sliding_log;
