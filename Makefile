@@ -30,8 +30,13 @@ help: ## Show the targets and what they do
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-demo: c-demo ## Run the main job: published API tiers enforced, printing every decision
+demo: ## Run the main job: published API tiers enforced in every language, printing decisions
+	@echo "== Rust: the Free tier, every decision"
 	$(CARGO) run -q --release -p ratecell --example free_tier
+	@echo "== Rust: burst tiers, plan + endpoint limits, WebSocket messages and bytes"
+	$(CARGO) run -q --release -p ratecell --example tiers
+	@echo "== C"
+	$(MAKE) --no-print-directory c-demo
 
 test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
 	@echo "make test: all checks passed"

@@ -1,7 +1,38 @@
 //! The Free tier of a published API plan (100 requests per minute, bursts of 120) enforced
 //! on simulated traffic with a manual clock. Run with `cargo run --example free_tier`.
 
+use ratecell::http::{HeaderStyle, Policy, RateLimitExceeded, ResponseFields};
 use ratecell::{Clock, Decision, Gcra, GcraState, ManualClock, Nanos, Quota};
+
+/// The wall-clock Unix time at which the simulation starts (as in the provider's example
+/// response), so `X-RateLimit-Reset` prints as a real timestamp.
+const UNIX_START: Nanos = Nanos::from_secs(1_706_284_800);
+
+/// Prints the HTTP response a server would send for `d`: status, header fields, 429 body.
+fn print_response(
+    quota: &Quota,
+    d: Decision,
+    now: Nanos,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let policies = [Policy::from_quota("free", quota, d)?];
+    let status = if d.allowed {
+        "200 OK"
+    } else {
+        "429 Too Many Requests"
+    };
+    println!("  HTTP/1.1 {status}");
+    for style in [HeaderStyle::Legacy, HeaderStyle::Ietf] {
+        let fields =
+            ResponseFields::new(style, &policies).with_unix_now(UNIX_START.saturating_add(now));
+        fields.for_each(|name, value| println!("  {name}: {value}"))?;
+        if let Some(body) = RateLimitExceeded::from_fields(&fields)
+            && style == HeaderStyle::Legacy
+        {
+            println!("  body: {body}");
+        }
+    }
+    Ok(())
+}
 
 /// One API key under one policy, with a line printed per decision.
 struct Client {
@@ -28,7 +59,7 @@ impl Client {
     }
 }
 
-fn main() -> Result<(), ratecell::Error> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let quota = Quota::parse("100/minute burst 120")?;
     let mut client = Client {
         gcra: Gcra::new(quota),
@@ -46,8 +77,15 @@ fn main() -> Result<(), ratecell::Error> {
     // 1. A batch job fires 125 requests, 5 ms apart: the burst allowance absorbs 120 of them
     //    (plus the one that refilled meanwhile).
     let mut last = None;
+    let mut shown = 0;
     for _ in 0..125 {
-        last = Some(client.request("batch")?);
+        let d = client.request("batch")?;
+        if d.allowed != last.is_none_or(|l: Decision| l.allowed) || (d.remaining == 0 && shown == 0)
+        {
+            print_response(&quota, d, client.clock.now())?;
+            shown += 1;
+        }
+        last = Some(d);
         client.clock.advance(Nanos::from_millis(5));
     }
     // 2. The client honours the denial: each retry comes exactly after `retry_after`.
