@@ -46,6 +46,8 @@ pub enum QuotaError {
     PeriodTooLong,
     /// `burst * period / limit`, the time a full burst takes to refill, is not representable.
     BurstTooLarge,
+    /// `limit` is larger than the fixed number of slots reserved for the state (a const generic).
+    LimitExceedsSlots,
 }
 
 /// Where and why a quota string failed to parse.
@@ -101,6 +103,9 @@ impl fmt::Display for QuotaError {
             QuotaError::PeriodTooLong => "period must be at most 584 years (u64 nanoseconds)",
             QuotaError::BurstTooLarge => {
                 "burst is too large: refilling it (burst * period / limit) would take longer than 584 years"
+            }
+            QuotaError::LimitExceedsSlots => {
+                "limit exceeds the number of slots reserved for the state (raise the SLOTS parameter)"
             }
         })
     }
