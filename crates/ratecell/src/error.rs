@@ -57,6 +57,8 @@ pub enum QuotaError {
     /// A [`Burst`](crate::Burst) window is shorter than one request at the burst rate
     /// (`period / burst`), so the peak bucket could hold nothing.
     BurstWindowTooShort,
+    /// `limit` is larger than the fixed number of slots reserved for the state (a const generic).
+    LimitExceedsSlots,
 }
 
 /// Where and why a quota string failed to parse.
@@ -119,6 +121,9 @@ impl fmt::Display for QuotaError {
             }
             QuotaError::BurstWindowTooShort => {
                 "burst window is too short: it must hold at least one request at the burst rate (period / burst)"
+            }
+            QuotaError::LimitExceedsSlots => {
+                "limit exceeds the number of slots reserved for the state (raise the SLOTS parameter)"
             }
         })
     }

@@ -89,6 +89,58 @@
 //! [`Limiter`] and [`LimiterState`] carry any algorithm chosen at runtime, for bindings and
 //! configuration files; [`AllOf`] combines a slice of them.
 //!
+//! # Keyed limiters
+//!
+//! One policy, a state per key, in bounded memory: [`KeyedTable`] holds `N` keys without
+//! allocation (32 bytes per GCRA key), [`KeyedStore`] (with `std`) is shared between threads.
+//! A key back to fresh is reclaimed on its own; a full table fails closed or evicts
+//! ([`WhenFull`]).
+//!
+//! ```
+//! use ratecell::{Gcra, KeyedTable, Nanos, Quota, WhenFull};
+//!
+//! let mut per_key: KeyedTable<u64, Gcra, 10_000> =
+//!     KeyedTable::new(Gcra::new(Quota::parse("5/second")?), WhenFull::FailClosed);
+//! assert!(per_key.check(42, Nanos::ZERO, 5)?.allowed());
+//! assert!(!per_key.check(42, Nanos::ZERO, 1)?.allowed());
+//! assert!(per_key.check(7, Nanos::ZERO, 1)?.allowed());
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
+//! # Concurrency leases
+//!
+//! [`Concurrency`] caps how many requests are in flight: a [`Lease`] is held from
+//! `acquire` to `release`, and expires after a TTL unless renewed.
+//!
+//! ```
+//! use core::time::Duration;
+//! use ratecell::{Concurrency, ConcurrencyState, Nanos};
+//!
+//! let sessions = Concurrency::<10>::new(10, Duration::from_secs(60))?;
+//! let mut key = ConcurrencyState::default();
+//! let (d, lease) = sessions.acquire(&mut key, Nanos::ZERO);
+//! assert!(d.allowed);
+//! assert!(sessions.release(&mut key, lease.expect("granted"), Nanos::from_secs(5)));
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
+//! # One cell, many threads
+//!
+//! [`AtomicGcra`] keeps a GCRA state in one `AtomicU64` and decides with compare-and-swap,
+//! without a lock (on targets with 64-bit atomics).
+//!
+//! ```
+//! use ratecell::{AtomicGcra, Gcra, Nanos, Quota};
+//!
+//! let shared = AtomicGcra::new(Gcra::new(Quota::per_second(100)?));
+//! std::thread::scope(|s| {
+//!     s.spawn(|| shared.check(Nanos::ZERO, 1));
+//!     s.spawn(|| shared.check(Nanos::ZERO, 1));
+//! });
+//! assert_eq!(shared.peek(Nanos::ZERO).remaining, 98);
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
 //! # Time
 //!
 //! Every decision takes `now` as [`Nanos`]: nanoseconds since any origin you choose. The
@@ -140,6 +192,8 @@
 //!
 //! - `std` (default): [`MonotonicClock`]. Without it the crate is `no_std` and allocation-free,
 //!   and builds for `thumbv6m-none-eabi` and `thumbv7em-none-eabihf`.
+//! - `std` also adds [`KeyedStore`] and [`HashSeed::random`]. [`AtomicGcra`] exists where
+//!   the target has 64-bit atomics (not on the two Cortex-M targets above).
 #![no_std]
 #![forbid(unsafe_code)]
 // The core must not panic on any input: no indexing, unwrapping or explicit panics. Integer
@@ -160,13 +214,17 @@
 extern crate std;
 
 pub mod all_of;
+#[cfg(target_has_atomic = "64")]
+pub mod atomic;
 pub mod burst;
 pub mod client;
+pub mod concurrency;
 pub mod decision;
 pub mod error;
 pub mod fixed_window;
 pub mod gcra;
 pub mod http;
+pub mod keyed;
 pub mod limiter;
 pub mod quota;
 pub mod sliding_log;
@@ -174,11 +232,17 @@ pub mod sliding_window;
 pub mod time;
 
 pub use all_of::{AllOf, AllOfDecision};
+#[cfg(target_has_atomic = "64")]
+pub use atomic::AtomicGcra;
 pub use burst::{Burst, BurstState};
+pub use concurrency::{Concurrency, ConcurrencyState, Lease};
 pub use decision::Decision;
 pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
+#[cfg(feature = "std")]
+pub use keyed::KeyedStore;
+pub use keyed::{HashSeed, Keyed, KeyedTable, WhenFull};
 pub use limiter::{Limiter, LimiterState};
 pub use quota::Quota;
 pub use sliding_log::{SlidingLog, SlidingLogState};

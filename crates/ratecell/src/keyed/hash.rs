@@ -1,0 +1,179 @@
+//! [`HashSeed`]: the keyed tables' hash function.
+//!
+//! Keys are hashed once per check, so the function must be fast on short keys (integers,
+//! addresses, API keys of a few dozen bytes) and still spread them well, since a table
+//! picks a key's slot from the high bits of its hash. Each input word is combined with a
+//! *folded multiply*: the full 128-bit product of the running value and an odd seed-derived
+//! multiplier, with its high half folded onto its low half. Every output bit depends on
+//! every input bit of the word, in a handful of cycles.
+//!
+//! It is not a cryptographic hash. Its seed makes collisions hard to precompute: when keys
+//! come from untrusted input (client addresses, API keys), use a secret seed, such as
+//! [`HashSeed::random`] with `std`, or a value from the device's random source, so that an
+//! attacker cannot craft keys that all land in the same slots.
+
+use core::hash::{BuildHasher, Hasher};
+
+// Odd constants from the fractional digits of pi.
+const P0: u64 = 0x243f_6a88_85a3_08d3;
+const P1: u64 = 0x1319_8a2e_0370_7345;
+const P2: u64 = 0xa409_3822_299f_31d1;
+const P3: u64 = 0x082e_fa98_ec4e_6c89;
+const P4: u64 = 0x4528_21e6_38d0_1377;
+
+/// The 128-bit product of `a` and `b`, high half folded onto the low half.
+const fn fold(a: u64, b: u64) -> u64 {
+    // Two 64-bit factors never overflow 128 bits; `wrapping_mul` only skips the check.
+    let p = (a as u128).wrapping_mul(b as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// Builds [`SeededHasher`]s from a 64-bit seed: the default hash of the keyed tables.
+///
+/// ```
+/// use core::hash::BuildHasher;
+/// use ratecell::HashSeed;
+///
+/// let a = HashSeed::new(1);
+/// assert_eq!(a.hash_one("api-key-42"), a.hash_one("api-key-42"));
+/// assert_ne!(a.hash_one("api-key-42"), HashSeed::new(2).hash_one("api-key-42"));
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HashSeed {
+    start: u64,
+    /// Odd, so multiplying by it loses no bits of the running value.
+    multiplier: u64,
+}
+
+impl HashSeed {
+    /// The hash for `seed`. Equal seeds give equal hashes on every platform.
+    pub const fn new(seed: u64) -> HashSeed {
+        HashSeed {
+            start: fold(seed ^ P0, P1),
+            multiplier: fold(seed ^ P2, P3) | 1,
+        }
+    }
+
+    /// A seed drawn from the operating system's randomness (through
+    /// `std::collections::hash_map::RandomState`), different in every process.
+    #[cfg(feature = "std")]
+    pub fn random() -> HashSeed {
+        let random = std::collections::hash_map::RandomState::new();
+        HashSeed::new(random.hash_one(P4))
+    }
+}
+
+impl Default for HashSeed {
+    /// Seed 0: deterministic. See the module documentation before hashing untrusted keys.
+    fn default() -> Self {
+        HashSeed::new(0)
+    }
+}
+
+impl BuildHasher for HashSeed {
+    type Hasher = SeededHasher;
+
+    fn build_hasher(&self) -> SeededHasher {
+        SeededHasher {
+            value: self.start,
+            multiplier: self.multiplier,
+        }
+    }
+}
+
+/// The hasher [`HashSeed`] builds: one folded multiply per 8 bytes of input.
+#[derive(Clone, Debug)]
+pub struct SeededHasher {
+    value: u64,
+    multiplier: u64,
+}
+
+impl SeededHasher {
+    const fn mix(&mut self, word: u64) {
+        self.value = fold(self.value ^ word, self.multiplier);
+    }
+}
+
+impl Hasher for SeededHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            if let Ok(w) = <[u8; 8]>::try_from(word) {
+                self.mix(u64::from_le_bytes(w));
+            }
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            let mut w = [0_u8; 8];
+            for (d, s) in w.iter_mut().zip(tail) {
+                *d = *s;
+            }
+            // The tail is at most 7 bytes, so its length in the top byte keeps "a" and "a\0"
+            // apart.
+            self.mix(u64::from_le_bytes(w) ^ ((tail.len() as u64) << 56));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.mix(n);
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.mix(n as u64);
+        self.mix((n >> 64) as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        fold(self.value ^ P4, P1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreads_consecutive_integers_over_the_high_bits() {
+        // A table of 1024 slots picks a slot from the top 10 bits; consecutive keys must not
+        // crowd into a few of them.
+        let h = HashSeed::new(0);
+        let mut buckets = [0_u32; 1024];
+        for key in 0..65_536_u64 {
+            let b = (h.hash_one(key) >> 54) as usize;
+            if let Some(n) = buckets.get_mut(b) {
+                *n += 1;
+            }
+        }
+        let (min, max) = buckets
+            .iter()
+            .fold((u32::MAX, 0), |(lo, hi), &n| (lo.min(n), hi.max(n)));
+        assert!(min > 24 && max < 110, "min {min}, max {max} (expected ~64)");
+    }
+
+    #[test]
+    fn byte_strings_of_different_lengths_differ() {
+        let h = HashSeed::new(7);
+        assert_ne!(h.hash_one(b"a".as_slice()), h.hash_one(b"a\0".as_slice()));
+        let mut a = h.build_hasher();
+        a.write(b"abcdefgh");
+        let mut b = h.build_hasher();
+        b.write(b"abcdefgh\0");
+        assert_ne!(a.finish(), b.finish());
+    }
+}
