@@ -22,7 +22,7 @@ C_WARN := -Wall -Wextra -Werror -std=c11
 C_FLAGS := $(C_WARN) -I$(C_DIR)/include
 C_STATIC_DEPS := -lpthread -ldl -lm
 
-.PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build \
+.PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build vectors-bless \
 	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test install
 
 help: ## Show the targets and what they do
@@ -56,6 +56,9 @@ no-std: ## Build the core for two embedded targets without std
 
 bench-build: ## Check that the benchmarks build
 	$(CARGO) bench --workspace --no-run
+
+vectors-bless: ## Fill in the expectations of tests/vectors/*.json from the reference models
+	RATECELL_BLESS=1 $(CARGO) test -q -p ratecell-reference --test vectors
 
 bench: ## Run the benchmarks (criterion)
 	$(CARGO) bench --workspace

@@ -269,7 +269,10 @@ impl Gcra {
     /// A decision reporting a key whose stored `tat` is `tat`, at `now` (ticks).
     fn standing(&self, allowed: bool, tat: u64, now: u64, retry_after: Nanos) -> Decision {
         let ahead = tat.saturating_sub(now);
-        let remaining = self.tolerance.saturating_sub(ahead) / self.interval;
+        // Near the end of representable time fewer requests fit than the bucket holds: each
+        // admission must leave a storable `tat`.
+        let room = (u64::MAX - tat.max(now)) / self.interval;
+        let remaining = (self.tolerance.saturating_sub(ahead) / self.interval).min(room);
         Decision {
             allowed,
             limit: self.quota.burst(),

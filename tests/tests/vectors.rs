@@ -1,0 +1,424 @@
+//! Replays `tests/vectors/*.json` (see its README) against the core and the reference models.
+//!
+//! Every step's expectation must equal both the core's decision and the model's. With
+//! `RATECELL_BLESS=1` the expectations are (re)written from the models instead, after checking
+//! that the core agrees with them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ratecell::{
+    AllOf, Burst, Concurrency, ConcurrencyState, Decision, Error, FixedWindow, Gcra, Lease,
+    Limiter, LimiterState, Nanos, Quota, SlidingLog, SlidingLogState, SlidingWindow,
+};
+use ratecell_reference as model;
+use serde_json::{Map, Value, json};
+
+/// Entries of the sliding logs the vectors use.
+const LOG: usize = 64;
+const JS_SAFE: u64 = (1 << 53) - 1;
+
+fn num(v: &Value) -> u64 {
+    match v {
+        Value::Number(n) => n.as_u64().expect("a non-negative integer"),
+        Value::String(s) => s.parse().expect("a decimal integer"),
+        _ => panic!("expected an integer, got {v}"),
+    }
+}
+
+fn enc(x: u64) -> Value {
+    if x <= JS_SAFE {
+        json!(x)
+    } else {
+        json!(x.to_string())
+    }
+}
+
+fn field(obj: &Value, name: &str) -> u64 {
+    num(obj
+        .get(name)
+        .unwrap_or_else(|| panic!("missing {name} in {obj}")))
+}
+
+/// One outcome in the vectors' vocabulary.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Decision(Value),
+    Error(&'static str),
+    Done(bool),
+    Granted(Value, bool),
+    Nothing,
+}
+
+fn decision(d: &Decision) -> Value {
+    json!({
+        "allowed": d.allowed, "limit": enc(d.limit), "remaining": enc(d.remaining),
+        "retry_after_ns": enc(d.retry_after.as_nanos()), "reset_after_ns": enc(d.reset_after.as_nanos()),
+    })
+}
+
+macro_rules! model_decision {
+    ($o:expr) => {{
+        let o = $o;
+        json!({
+            "allowed": o.allowed, "limit": enc(o.limit), "remaining": enc(o.remaining),
+            "retry_after_ns": enc(o.retry_after), "reset_after_ns": enc(o.reset_after),
+        })
+    }};
+}
+
+fn error(e: Error) -> &'static str {
+    match e {
+        Error::InsufficientCapacity { .. } => "insufficient_capacity",
+        other => panic!("unexpected error {other}"),
+    }
+}
+
+/// The core side of one key.
+enum Core {
+    One(Limiter, LimiterState),
+    Log(SlidingLog<LOG>, SlidingLogState<LOG>),
+    AllOf(Vec<Limiter>, Vec<LimiterState>),
+    Leases(
+        Concurrency<LOG>,
+        ConcurrencyState<LOG>,
+        HashMap<String, Lease>,
+    ),
+}
+
+/// The model side of one key.
+enum Model {
+    Gcra(model::gcra::Gcra),
+    Fixed(model::fixed_window::FixedWindow),
+    Sliding(model::sliding_window::SlidingWindow),
+    Log(model::sliding_log::SlidingLog),
+    Burst(model::burst::Burst),
+    AllOf(model::all_of::AllOf, usize),
+    Leases(model::concurrency::Concurrency, HashMap<String, u64>),
+}
+
+fn quota(spec: &Value) -> Quota {
+    let q = Quota::from_nanos(field(spec, "limit"), field(spec, "period_ns")).expect("valid quota");
+    match spec.get("burst") {
+        Some(b) => q.with_burst(num(b)).expect("valid burst"),
+        None => q,
+    }
+}
+
+fn limiter(spec: &Value) -> Limiter {
+    match spec["algorithm"].as_str().expect("algorithm") {
+        "gcra" => Gcra::new(quota(spec)).into(),
+        "fixed_window" => FixedWindow::new(quota(spec)).into(),
+        "sliding_window" => SlidingWindow::new(quota(spec)).into(),
+        "burst" => Burst::new(
+            quota(spec),
+            Duration::from_nanos(field(spec, "burst_window_ns")),
+        )
+        .expect("valid burst tier")
+        .into(),
+        other => panic!("no single limiter {other}"),
+    }
+}
+
+fn build(spec: &Value) -> (Core, Model) {
+    let limit = spec.get("limit").map_or(0, num);
+    let period = spec.get("period_ns").map_or(0, num);
+    match spec["algorithm"].as_str().expect("algorithm") {
+        "gcra" => (
+            Core::One(limiter(spec), LimiterState::default()),
+            Model::Gcra(model::gcra::Gcra::new(limit, period, quota(spec).burst())),
+        ),
+        "fixed_window" => (
+            Core::One(limiter(spec), LimiterState::default()),
+            Model::Fixed(model::fixed_window::FixedWindow::new(limit, period)),
+        ),
+        "sliding_window" => (
+            Core::One(limiter(spec), LimiterState::default()),
+            Model::Sliding(model::sliding_window::SlidingWindow::new(limit, period)),
+        ),
+        "burst" => (
+            Core::One(limiter(spec), LimiterState::default()),
+            Model::Burst(
+                model::burst::Burst::new(
+                    limit,
+                    period,
+                    field(spec, "burst"),
+                    field(spec, "burst_window_ns"),
+                )
+                .expect("valid burst tier"),
+            ),
+        ),
+        "sliding_log" => (
+            Core::Log(SlidingLog::new(quota(spec)), SlidingLogState::default()),
+            Model::Log(model::sliding_log::SlidingLog::new(limit, period, LOG)),
+        ),
+        "all_of" => {
+            let members: Vec<&Value> = spec["members"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .collect();
+            let limiters: Vec<Limiter> = members.iter().map(|m| limiter(m)).collect();
+            let states = vec![LimiterState::default(); limiters.len()];
+            let params: Vec<(u64, u64, u64)> = members
+                .iter()
+                .map(|m| (field(m, "limit"), field(m, "period_ns"), quota(m).burst()))
+                .collect();
+            (
+                Core::AllOf(limiters, states),
+                Model::AllOf(model::all_of::AllOf::new(&params), params.len()),
+            )
+        }
+        "concurrency" => {
+            let ttl = field(spec, "ttl_ns");
+            (
+                Core::Leases(
+                    Concurrency::new(limit, Duration::from_nanos(ttl)).expect("valid cap"),
+                    ConcurrencyState::default(),
+                    HashMap::new(),
+                ),
+                Model::Leases(
+                    model::concurrency::Concurrency::new(limit, ttl),
+                    HashMap::new(),
+                ),
+            )
+        }
+        other => panic!("unknown algorithm {other}"),
+    }
+}
+
+fn costs(step: &Value) -> Vec<u64> {
+    match step.get("costs") {
+        Some(c) => c.as_array().expect("costs").iter().map(num).collect(),
+        None => vec![field(step, "cost")],
+    }
+}
+
+fn run_core(core: &mut Core, step: &Value) -> Outcome {
+    let now = || Nanos::new(field(step, "now_ns"));
+    match (core, step["op"].as_str().expect("op")) {
+        (Core::One(l, s), "check") => match l.check(s, now(), costs(step)[0]) {
+            Ok(d) => Outcome::Decision(decision(&d)),
+            Err(e) => Outcome::Error(error(e)),
+        },
+        (Core::One(l, s), "peek") => Outcome::Decision(decision(&l.peek(s, now()))),
+        (Core::One(_, s), "reset") => {
+            *s = LimiterState::default();
+            Outcome::Nothing
+        }
+        (Core::Log(l, s), "check") => match l.check(s, now(), costs(step)[0]) {
+            Ok(d) => Outcome::Decision(decision(&d)),
+            Err(e) => Outcome::Error(error(e)),
+        },
+        (Core::Log(l, s), "peek") => Outcome::Decision(decision(&l.peek(s, now()))),
+        (Core::Log(_, s), "reset") => {
+            *s = SlidingLogState::default();
+            Outcome::Nothing
+        }
+        (Core::AllOf(members, states), op @ ("check" | "peek")) => {
+            let all = AllOf::new(&members[..]);
+            let costs = if op == "peek" {
+                vec![0; members.len()]
+            } else {
+                costs(step)
+            };
+            match all.check_costs(states, now(), &costs) {
+                Ok(d) => {
+                    let mut v = decision(&d.decision);
+                    v["refused_by"] = d.refused_by.map_or(Value::Null, |i| json!(i));
+                    Outcome::Decision(v)
+                }
+                Err(e) => Outcome::Error(error(e)),
+            }
+        }
+        (Core::AllOf(members, states), "reset") => {
+            *states = vec![LimiterState::default(); members.len()];
+            Outcome::Nothing
+        }
+        (Core::Leases(c, s, leases), "acquire") => {
+            let (d, lease) = c.acquire(s, now());
+            if let Some(lease) = lease {
+                leases.insert(
+                    step["lease"].as_str().expect("lease name").to_owned(),
+                    lease,
+                );
+            }
+            Outcome::Granted(decision(&d), lease.is_some())
+        }
+        (Core::Leases(c, s, leases), op @ ("release" | "renew")) => {
+            let Some(&lease) = leases.get(step["lease"].as_str().expect("lease name")) else {
+                return Outcome::Done(false);
+            };
+            Outcome::Done(if op == "release" {
+                c.release(s, lease, now())
+            } else {
+                c.renew(s, lease, now())
+            })
+        }
+        (Core::Leases(c, s, _), "peek") => Outcome::Decision(decision(&c.peek(s, now()))),
+        (_, op) => panic!("operation {op} does not apply to this limiter"),
+    }
+}
+
+fn run_model(m: &mut Model, fresh: &dyn Fn() -> Model, step: &Value) -> Outcome {
+    let op = step["op"].as_str().expect("op");
+    if op == "reset" {
+        *m = fresh();
+        return Outcome::Nothing;
+    }
+    let now = field(step, "now_ns");
+    let cost = if op == "peek" {
+        0
+    } else {
+        step.get("cost").map_or(0, num)
+    };
+    let single =
+        |o: Option<Value>| o.map_or(Outcome::Error("insufficient_capacity"), Outcome::Decision);
+    match m {
+        Model::Gcra(g) => single(g.check(now, cost).map(|o| model_decision!(o))),
+        Model::Fixed(g) => single(g.check(now, cost).map(|o| model_decision!(o))),
+        Model::Sliding(g) => single(g.check(now, cost).map(|o| model_decision!(o))),
+        Model::Log(g) => single(g.check(now, cost).map(|o| model_decision!(o))),
+        Model::Burst(g) => single(g.check(now, cost).map(|o| model_decision!(o))),
+        Model::AllOf(a, n) => {
+            let costs = if op == "peek" {
+                vec![0; *n]
+            } else {
+                costs(step)
+            };
+            single(a.check(now, &costs).map(|c| {
+                let mut v = model_decision!(c.outcome);
+                v["refused_by"] = c.refused_by.map_or(Value::Null, |i| json!(i));
+                v
+            }))
+        }
+        Model::Leases(c, names) => match op {
+            "acquire" => {
+                let (o, name) = c.acquire(now);
+                if let Some(name) = name {
+                    names.insert(step["lease"].as_str().expect("lease name").to_owned(), name);
+                }
+                Outcome::Granted(model_decision!(o), name.is_some())
+            }
+            "release" | "renew" => {
+                let Some(&name) = names.get(step["lease"].as_str().expect("lease name")) else {
+                    return Outcome::Done(false);
+                };
+                Outcome::Done(if op == "release" {
+                    c.release(name, now)
+                } else {
+                    c.renew(name, now)
+                })
+            }
+            "peek" => single(c.check(now, 0).map(|o| model_decision!(o))),
+            other => panic!("operation {other} does not apply to concurrency"),
+        },
+    }
+}
+
+/// The expectation a step records, as an outcome.
+fn recorded(step: &Value) -> Outcome {
+    match step["op"].as_str().expect("op") {
+        "reset" => Outcome::Nothing,
+        "release" | "renew" => Outcome::Done(step["done"].as_bool().expect("done")),
+        "acquire" => Outcome::Granted(
+            step["expect"].clone(),
+            step["granted"].as_bool().expect("granted"),
+        ),
+        _ => match step.get("error") {
+            Some(Value::String(e)) if e == "insufficient_capacity" => {
+                Outcome::Error("insufficient_capacity")
+            }
+            Some(other) => panic!("unknown error {other}"),
+            None => Outcome::Decision(step.get("expect").cloned().unwrap_or(Value::Null)),
+        },
+    }
+}
+
+fn record(step: &mut Map<String, Value>, outcome: &Outcome) {
+    for k in ["expect", "error", "done", "granted"] {
+        step.remove(k);
+    }
+    match outcome {
+        Outcome::Decision(d) => {
+            step.insert("expect".into(), d.clone());
+        }
+        Outcome::Error(e) => {
+            step.insert("error".into(), json!(e));
+        }
+        Outcome::Done(b) => {
+            step.insert("done".into(), json!(b));
+        }
+        Outcome::Granted(d, g) => {
+            step.insert("expect".into(), d.clone());
+            step.insert("granted".into(), json!(g));
+        }
+        Outcome::Nothing => {}
+    }
+}
+
+fn vector_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/vectors exists")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_vector_matches_the_core_and_the_reference_models() {
+    let bless = std::env::var_os("RATECELL_BLESS").is_some();
+    let files = vector_files();
+    assert!(files.len() >= 5, "vector files are missing: {files:?}");
+    let mut steps_checked = 0;
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let mut doc: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for case in doc["cases"].as_array_mut().expect("cases") {
+            let name = case["name"].as_str().expect("case name").to_owned();
+            let spec = case["limiter"].clone();
+            // The models know nothing of the end of representable time; cases about it record
+            // the core's documented behaviour (`"model": false`).
+            let use_model = case.get("model").and_then(Value::as_bool).unwrap_or(true);
+            let (mut core, mut m) = build(&spec);
+            let fresh = || build(&spec).1;
+            for (i, step) in case["steps"]
+                .as_array_mut()
+                .expect("steps")
+                .iter_mut()
+                .enumerate()
+            {
+                let got = run_core(&mut core, step);
+                let at = format!("{}: case {name:?}, step {i}: {step}", path.display());
+                let want = if use_model {
+                    let want = run_model(&mut m, &fresh, step);
+                    assert_eq!(got, want, "core and model disagree at {at}");
+                    want
+                } else {
+                    got.clone()
+                };
+                if bless {
+                    record(step.as_object_mut().expect("a step is an object"), &want);
+                } else {
+                    assert_eq!(
+                        recorded(step),
+                        got,
+                        "vector disagrees with the core at {at}"
+                    );
+                }
+                steps_checked += 1;
+            }
+        }
+        if bless {
+            let mut out = serde_json::to_string_pretty(&doc).expect("serialisable");
+            out.push('\n');
+            std::fs::write(&path, out).expect("writable");
+        }
+    }
+    assert!(steps_checked > 100, "only {steps_checked} steps replayed");
+}
