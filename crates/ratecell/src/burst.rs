@@ -442,34 +442,7 @@ fn rescale(state: GcraState, from: &Gcra, to: &Gcra) -> GcraState {
     GcraState::from_bits(u64::try_from(ticks).unwrap_or(u64::MAX))
 }
 
-impl crate::Algorithm for Burst {
-    type State = BurstState;
-
-    fn capacity(&self) -> u64 {
-        Burst::capacity(self)
-    }
-
-    fn check(&self, state: &mut BurstState, now: Nanos, cost: u64) -> Result<Decision, Error> {
-        Burst::check(self, state, now, cost)
-    }
-
-    fn peek(&self, state: &BurstState, now: Nanos) -> Decision {
-        Burst::peek(self, state, now)
-    }
-
-    fn is_fresh(&self, state: &BurstState, now: Nanos) -> bool {
-        Burst::is_fresh(self, state, now)
-    }
-
-    fn decide(
-        &self,
-        state: &BurstState,
-        now: Nanos,
-        cost: u64,
-    ) -> Result<(Decision, BurstState), Error> {
-        Burst::decide(self, *state, now, cost)
-    }
-}
+forward_algorithm!([] Burst => BurstState, decide);
 
 #[cfg(test)]
 mod tests {

@@ -43,11 +43,10 @@
 
 use core::num::NonZeroU64;
 
-use crate::Algorithm;
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::quota::Quota;
-use crate::time::Nanos;
+use crate::time::{Nanos, wait_until};
 
 /// The fixed-window policy: at most `limit` per epoch-aligned window of `period`.
 ///
@@ -232,7 +231,7 @@ impl FixedWindow {
         let Standing { start, count } = self.standing(state, now);
         // The instant the window ends (exclusive); beyond u64 when the window is the last.
         let end = u128::from(start) + u128::from(self.period.get());
-        let until_end = until(end, now);
+        let until_end = wait_until(end, now);
         if u128::from(count) + u128::from(cost) <= u128::from(limit) {
             // Fits: `count + cost <= limit`, so no overflow.
             let after = count + cost;
@@ -265,39 +264,7 @@ impl FixedWindow {
     }
 }
 
-/// The wait from `now` until the instant `at`; [`Nanos::MAX`] when `at` lies beyond
-/// [`Nanos::MAX`] (waiting cannot reach it).
-fn until(at: u128, now: u64) -> Nanos {
-    match u64::try_from(at) {
-        Ok(at) => Nanos::new(at.saturating_sub(now)),
-        Err(_) => Nanos::MAX,
-    }
-}
-
-impl Algorithm for FixedWindow {
-    type State = FixedWindowState;
-
-    fn capacity(&self) -> u64 {
-        FixedWindow::capacity(self)
-    }
-
-    fn check(
-        &self,
-        state: &mut FixedWindowState,
-        now: Nanos,
-        cost: u64,
-    ) -> Result<Decision, Error> {
-        FixedWindow::check(self, state, now, cost)
-    }
-
-    fn peek(&self, state: &FixedWindowState, now: Nanos) -> Decision {
-        FixedWindow::peek(self, state, now)
-    }
-
-    fn is_fresh(&self, state: &FixedWindowState, now: Nanos) -> bool {
-        FixedWindow::is_fresh(self, state, now)
-    }
-}
+forward_algorithm!([] FixedWindow => FixedWindowState);
 
 #[cfg(test)]
 mod tests {

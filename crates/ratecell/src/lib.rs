@@ -213,6 +213,50 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Implements [`Algorithm`] for a policy whose inherent `capacity`, `check`, `peek` and
+/// `is_fresh` (and, when `decide` is named, a by-value `decide(State, ..)`) already mean what
+/// the trait's methods mean.
+macro_rules! forward_algorithm {
+    ([$($generics:tt)*] $policy:ty => $state:ty $(, $decide:ident)?) => {
+        impl<$($generics)*> $crate::Algorithm for $policy {
+            type State = $state;
+
+            fn capacity(&self) -> u64 {
+                <$policy>::capacity(self)
+            }
+
+            fn check(
+                &self,
+                state: &mut $state,
+                now: $crate::Nanos,
+                cost: u64,
+            ) -> Result<$crate::Decision, $crate::Error> {
+                <$policy>::check(self, state, now, cost)
+            }
+
+            fn peek(&self, state: &$state, now: $crate::Nanos) -> $crate::Decision {
+                <$policy>::peek(self, state, now)
+            }
+
+            fn is_fresh(&self, state: &$state, now: $crate::Nanos) -> bool {
+                <$policy>::is_fresh(self, state, now)
+            }
+
+            $(forward_algorithm!(@$decide $policy => $state);)?
+        }
+    };
+    (@decide $policy:ty => $state:ty) => {
+        fn decide(
+            &self,
+            state: &$state,
+            now: $crate::Nanos,
+            cost: u64,
+        ) -> Result<($crate::Decision, $state), $crate::Error> {
+            <$policy>::decide(self, *state, now, cost)
+        }
+    };
+}
+
 pub mod all_of;
 #[cfg(target_has_atomic = "64")]
 pub mod atomic;
@@ -321,34 +365,7 @@ pub trait Algorithm {
     }
 }
 
-impl Algorithm for Gcra {
-    type State = GcraState;
-
-    fn capacity(&self) -> u64 {
-        Gcra::capacity(self)
-    }
-
-    fn check(&self, state: &mut GcraState, now: Nanos, cost: u64) -> Result<Decision, Error> {
-        Gcra::check(self, state, now, cost)
-    }
-
-    fn peek(&self, state: &GcraState, now: Nanos) -> Decision {
-        Gcra::peek(self, state, now)
-    }
-
-    fn is_fresh(&self, state: &GcraState, now: Nanos) -> bool {
-        Gcra::is_fresh(self, state, now)
-    }
-
-    fn decide(
-        &self,
-        state: &GcraState,
-        now: Nanos,
-        cost: u64,
-    ) -> Result<(Decision, GcraState), Error> {
-        Gcra::decide(self, *state, now, cost)
-    }
-}
+forward_algorithm!([] Gcra => GcraState, decide);
 
 /// The README's Rust examples, compiled and run as doc tests so they cannot go stale.
 #[cfg(doctest)]

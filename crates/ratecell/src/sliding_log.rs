@@ -43,11 +43,10 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::num::NonZeroU64;
 
-use crate::Algorithm;
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::quota::Quota;
-use crate::time::Nanos;
+use crate::time::{Nanos, wait_until};
 
 /// The sliding log policy: at most `limit` per any `period`, exactly, for at most `N`
 /// requests per `period`.
@@ -341,7 +340,7 @@ impl<const N: usize> SlidingLog<N> {
         // Entries are in time order: if any is inside the window, the newest is.
         let newest_live = state.newest().filter(|&e| self.counts(e, effective));
         let newest_leaves = |newest: Option<Entry>| {
-            newest.map_or(Nanos::ZERO, |e| until(u128::from(e.at) + period, now))
+            newest.map_or(Nanos::ZERO, |e| wait_until(u128::from(e.at) + period, now))
         };
 
         if fits(logged, len) {
@@ -372,7 +371,7 @@ impl<const N: usize> SlidingLog<N> {
             left_cost = left_cost.saturating_sub(u128::from(e.cost));
             left_len = left_len.saturating_sub(1);
             if fits(left_cost, left_len) {
-                retry_after = until(u128::from(e.at) + period, now);
+                retry_after = wait_until(u128::from(e.at) + period, now);
                 break;
             }
         }
@@ -393,39 +392,7 @@ fn effective<const N: usize>(state: &SlidingLogState<N>, now: u64) -> u64 {
     state.newest().map_or(now, |e| now.max(e.at))
 }
 
-/// The wait from `now` until the instant `at`; [`Nanos::MAX`] when `at` lies beyond
-/// [`Nanos::MAX`] (waiting cannot reach it).
-fn until(at: u128, now: u64) -> Nanos {
-    match u64::try_from(at) {
-        Ok(at) => Nanos::new(at.saturating_sub(now)),
-        Err(_) => Nanos::MAX,
-    }
-}
-
-impl<const N: usize> Algorithm for SlidingLog<N> {
-    type State = SlidingLogState<N>;
-
-    fn capacity(&self) -> u64 {
-        SlidingLog::capacity(self)
-    }
-
-    fn check(
-        &self,
-        state: &mut SlidingLogState<N>,
-        now: Nanos,
-        cost: u64,
-    ) -> Result<Decision, Error> {
-        SlidingLog::check(self, state, now, cost)
-    }
-
-    fn peek(&self, state: &SlidingLogState<N>, now: Nanos) -> Decision {
-        SlidingLog::peek(self, state, now)
-    }
-
-    fn is_fresh(&self, state: &SlidingLogState<N>, now: Nanos) -> bool {
-        SlidingLog::is_fresh(self, state, now)
-    }
-}
+forward_algorithm!([const N: usize] SlidingLog<N> => SlidingLogState<N>);
 
 #[cfg(test)]
 mod tests {

@@ -61,11 +61,10 @@
 
 use core::num::NonZeroU64;
 
-use crate::Algorithm;
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::quota::Quota;
-use crate::time::Nanos;
+use crate::time::{Nanos, wait_until};
 
 /// The sliding window counter policy: at most `limit` per `period` as estimated from the
 /// previous and current epoch-aligned windows.
@@ -307,12 +306,12 @@ impl SlidingWindow {
                     None => start + 2 * p,
                 },
             };
-            until(at, now)
+            wait_until(at, now)
         };
         let reset_after = if current > 0 {
-            until(start + 2 * p, now)
+            wait_until(start + 2 * p, now)
         } else if previous > 0 {
-            until(start + p, now)
+            wait_until(start + p, now)
         } else {
             Nanos::ZERO
         };
@@ -353,39 +352,7 @@ fn first_fit(
     }
 }
 
-/// The wait from `now` until the instant `at`; [`Nanos::MAX`] when `at` lies beyond
-/// [`Nanos::MAX`] (waiting cannot reach it).
-fn until(at: u128, now: u64) -> Nanos {
-    match u64::try_from(at) {
-        Ok(at) => Nanos::new(at.saturating_sub(now)),
-        Err(_) => Nanos::MAX,
-    }
-}
-
-impl Algorithm for SlidingWindow {
-    type State = SlidingWindowState;
-
-    fn capacity(&self) -> u64 {
-        SlidingWindow::capacity(self)
-    }
-
-    fn check(
-        &self,
-        state: &mut SlidingWindowState,
-        now: Nanos,
-        cost: u64,
-    ) -> Result<Decision, Error> {
-        SlidingWindow::check(self, state, now, cost)
-    }
-
-    fn peek(&self, state: &SlidingWindowState, now: Nanos) -> Decision {
-        SlidingWindow::peek(self, state, now)
-    }
-
-    fn is_fresh(&self, state: &SlidingWindowState, now: Nanos) -> bool {
-        SlidingWindow::is_fresh(self, state, now)
-    }
-}
+forward_algorithm!([] SlidingWindow => SlidingWindowState);
 
 #[cfg(test)]
 mod tests {

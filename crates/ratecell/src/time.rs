@@ -168,6 +168,15 @@ impl fmt::Display for Nanos {
     }
 }
 
+/// The wait from `now` until the instant `at` (which may lie beyond `u64`), or [`Nanos::MAX`]
+/// when `at` is past the end of representable time: waiting cannot reach it.
+pub(crate) fn wait_until(at: u128, now: u64) -> Nanos {
+    match u64::try_from(at) {
+        Ok(at) => Nanos(at.saturating_sub(now)),
+        Err(_) => Nanos::MAX,
+    }
+}
+
 /// A source of the current time.
 ///
 /// The core never calls a clock; limiters in the bindings do. Implement it for your own time
