@@ -9,3 +9,4 @@
 #![allow(clippy::missing_panics_doc)]
 
 pub mod gcra;
+pub mod token_bucket;

@@ -23,6 +23,26 @@
 //! # Ok::<(), ratecell::Error>(())
 //! ```
 //!
+//! # Token bucket
+//!
+//! The same exact arithmetic seen as tokens, with reservations: a caller may take tokens the
+//! bucket does not have yet and learn when to proceed, and may cancel to give them back.
+//!
+//! ```
+//! use ratecell::{Nanos, Quota, TokenBucket, TokenBucketState};
+//!
+//! let bucket = TokenBucket::new(Quota::parse("10/second")?);
+//! let mut key = TokenBucketState::default();
+//! assert!(bucket.check(&mut key, Nanos::ZERO, 10)?.allowed);
+//!
+//! // Willing to wait up to a second for 5 more tokens: go at 500 ms.
+//! let mut r = bucket.reserve(&mut key, Nanos::ZERO, 5, Nanos::from_secs(1))?;
+//! assert_eq!(r.ready_at(), Nanos::from_millis(500));
+//! // Changed our mind: the tokens go back.
+//! assert_eq!(bucket.cancel(&mut key, &mut r, Nanos::from_millis(100)), 5);
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
 //! # Time
 //!
 //! Every decision takes `now` as [`Nanos`]: nanoseconds since any origin you choose. The
@@ -70,6 +90,7 @@ pub mod error;
 pub mod gcra;
 pub mod quota;
 pub mod time;
+pub mod token_bucket;
 
 pub use decision::Decision;
 pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
@@ -78,6 +99,7 @@ pub use quota::Quota;
 #[cfg(feature = "std")]
 pub use time::MonotonicClock;
 pub use time::{Clock, ManualClock, Nanos};
+pub use token_bucket::{Reservation, TokenBucket, TokenBucketState};
 
 /// A rate-limiting algorithm: immutable policy on one side, per-key state on the other.
 ///
