@@ -8,5 +8,6 @@
 // The models assert their preconditions: a panic there is a bug in the test, not the core.
 #![allow(clippy::missing_panics_doc)]
 
+pub mod credits;
 pub mod gcra;
 pub mod token_bucket;

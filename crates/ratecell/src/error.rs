@@ -30,6 +30,12 @@ pub enum Error {
     InvalidQuota(QuotaError),
     /// A quota string did not parse.
     Parse(ParseError),
+    /// A credits top-up would take what the key has been granted past `u64::MAX`; nothing was
+    /// added.
+    CreditsOverflow {
+        /// The most that can still be added to the key.
+        headroom: u64,
+    },
 }
 
 /// Why a quota's numbers were rejected.
@@ -88,6 +94,10 @@ impl fmt::Display for Error {
             ),
             Error::InvalidQuota(e) => write!(f, "invalid quota: {e}"),
             Error::Parse(e) => write!(f, "invalid quota string: {e}"),
+            Error::CreditsOverflow { headroom } => write!(
+                f,
+                "a top-up of more than {headroom} credits would overflow what the key can be granted"
+            ),
         }
     }
 }
@@ -143,7 +153,7 @@ impl core::error::Error for Error {
         match self {
             Error::InvalidQuota(e) => Some(e),
             Error::Parse(e) => Some(e),
-            Error::InsufficientCapacity { .. } => None,
+            Error::InsufficientCapacity { .. } | Error::CreditsOverflow { .. } => None,
         }
     }
 }

@@ -43,6 +43,25 @@
 //! # Ok::<(), ratecell::Error>(())
 //! ```
 //!
+//! # Credits
+//!
+//! A budget that never replenishes by itself (HTTP `402`, not `429`): running out is a denial
+//! that no wait can fix, and a top-up can.
+//!
+//! ```
+//! use ratecell::{Credits, CreditsState, Nanos};
+//!
+//! let credits = Credits::new(1_000);
+//! let mut key = CreditsState::default();
+//! assert!(credits.check(&mut key, Nanos::ZERO, 600)?.allowed);
+//! let d = credits.check(&mut key, Nanos::ZERO, 600)?;
+//! assert!(!d.allowed);
+//! assert_eq!((d.remaining, d.retry_after), (400, Nanos::MAX)); // never, whatever the wait
+//! credits.top_up(&mut key, 200)?;
+//! assert!(credits.check(&mut key, Nanos::ZERO, 600)?.allowed);
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
 //! # Time
 //!
 //! Every decision takes `now` as [`Nanos`]: nanoseconds since any origin you choose. The
@@ -85,6 +104,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod credits;
 pub mod decision;
 pub mod error;
 pub mod gcra;
@@ -92,6 +112,7 @@ pub mod quota;
 pub mod time;
 pub mod token_bucket;
 
+pub use credits::{Credits, CreditsState};
 pub use decision::Decision;
 pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
 pub use gcra::{Gcra, GcraState};
