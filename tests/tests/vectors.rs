@@ -300,6 +300,15 @@ fn run_core(core: &mut Core, step: &Value) -> Outcome {
             })
         }
         (Core::Leases(c, s, _), "peek") => Outcome::Decision(decision(&c.peek(s, now()))),
+        (core @ (Core::Bucket(..) | Core::Credits(..)), op) => run_core_budget(core, op, step),
+        (_, op) => panic!("operation {op} does not apply to this limiter"),
+    }
+}
+
+/// The core side of the algorithms with operations of their own (reservations, top-ups).
+fn run_core_budget(core: &mut Core, op: &str, step: &Value) -> Outcome {
+    let now = || Nanos::new(field(step, "now_ns"));
+    match (core, op) {
         (Core::Bucket(b, s, _), "check") => match b.check(s, now(), costs(step)[0]) {
             Ok(d) => Outcome::Decision(decision(&d)),
             Err(e) => Outcome::Error(error(e)),
@@ -460,10 +469,12 @@ fn recorded(step: &Value) -> Outcome {
             step["granted"].as_bool().expect("granted"),
         ),
         _ => match step.get("error") {
-            Some(Value::String(e)) if e == "insufficient_capacity" => {
-                Outcome::Error("insufficient_capacity")
-            }
-            Some(other) => panic!("unknown error {other}"),
+            Some(Value::String(e)) => Outcome::Error(match e.as_str() {
+                "insufficient_capacity" => "insufficient_capacity",
+                "credits_overflow" => "credits_overflow",
+                other => panic!("unknown error {other}"),
+            }),
+            Some(other) => panic!("an error is named by a string, not {other}"),
             None => Outcome::Decision(step.get("expect").cloned().unwrap_or(Value::Null)),
         },
     }
