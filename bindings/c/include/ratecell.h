@@ -60,6 +60,9 @@ enum ratecell_status
   // The output asked for does not apply: for example a 429 body for a request that was
   // admitted.
   RATECELL_STATUS_NOT_APPLICABLE = 8,
+  // A credits top-up would take what the key has been granted past `UINT64_MAX`; nothing
+  // was added.
+  RATECELL_STATUS_CREDITS_OVERFLOW = 9,
   // A bug in ratecell was caught at the boundary; nothing was written.
   RATECELL_STATUS_PANIC = 99,
 };
@@ -248,6 +251,23 @@ typedef struct ratecell_sliding_window {
   uint64_t opaque[3];
 } ratecell_sliding_window;
 
+// A compiled token bucket: `burst` tokens, refilled at `limit` per `period_ns`. Plain data
+// the caller owns; initialise it with `ratecell_token_bucket_init`; its contents are
+// private. Immutable after initialisation: one policy may serve any number of states and
+// threads.
+typedef struct ratecell_token_bucket {
+  // Private: the quota, its exact tick arithmetic and the empty-start flag.
+  uint64_t opaque[7];
+} ratecell_token_bucket;
+
+// A credits policy: the budget every key starts with. Plain data (any budget is valid,
+// zero included: keys then spend only what they are topped up with), filled by the caller
+// or by `ratecell_credits_init`.
+typedef struct ratecell_credits {
+  // The credits every key starts with.
+  uint64_t budget;
+} ratecell_credits;
+
 // What a limiter decided about one request. A refusal is a value: `allowed` is false and
 // the call that produced it returned `RATECELL_STATUS_OK`.
 typedef struct ratecell_decision {
@@ -402,6 +422,13 @@ typedef struct ratecell_lease {
   uint32_t slot;
 } ratecell_lease;
 
+// One key's credits: 16 bytes, all-zero (`{0}`) is a fresh key (its budget, nothing used).
+// Owned by the caller; use a lock to share one state between threads.
+typedef struct ratecell_credits_state {
+  // Private: credits used and credits added by top-ups.
+  uint64_t opaque[2];
+} ratecell_credits_state;
+
 // One key's fixed-window state: 16 bytes, all-zero (`{0}`) is a fresh key. Owned by the
 // caller; use a lock to share one state between threads.
 typedef struct ratecell_fixed_window_state {
@@ -489,6 +516,31 @@ typedef struct ratecell_sliding_window_state {
   uint64_t opaque[3];
 } ratecell_sliding_window_state;
 
+// One key's token bucket state: 24 bytes, all-zero (`{0}`) is a fresh key. Owned by the
+// caller; use a lock to share one state between threads.
+typedef struct ratecell_token_bucket_state {
+  // Private: when the bucket is full, the latest reservation, a reservation count.
+  uint64_t opaque[3];
+} ratecell_token_bucket_state;
+
+// Tokens taken (or offered) by `ratecell_token_bucket_reserve`, and when the holder may
+// proceed. Plain data the caller keeps until it proceeds or cancels; read the public fields,
+// do not write them. Cancel a reservation once: a copy cancelled again is usually, not
+// always, recognised and ignored.
+typedef struct ratecell_reservation {
+  // 1 when the tokens were taken (and not given back), 0 when the reservation would have
+  // had to wait longer than allowed and took nothing.
+  uint64_t committed;
+  // The tokens reserved.
+  uint64_t cost;
+  // The instant the holder may proceed (`UINT64_MAX`: never).
+  uint64_t ready_at_ns;
+  // How long the holder must wait, from the instant of the reservation.
+  uint64_t delay_ns;
+  // Private: the exact instant in ticks and the reservation's place in the state.
+  uint64_t opaque[3];
+} ratecell_reservation;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -545,6 +597,24 @@ ratecell_status ratecell_all_of_add_fixed_window(struct ratecell_all_of *all_of,
 // by `ratecell_sliding_window_init`.
 ratecell_status ratecell_all_of_add_sliding_window(struct ratecell_all_of *all_of,
                                                    const struct ratecell_sliding_window *policy);
+
+// Adds a token-bucket member (copied) with a fresh state; it is checked without
+// reservations.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or initialised
+// by `ratecell_token_bucket_init`.
+ratecell_status ratecell_all_of_add_token_bucket(struct ratecell_all_of *all_of,
+                                                 const struct ratecell_token_bucket *policy);
+
+// Adds a credits member (copied) with a fresh state: requests are admitted only while both
+// the rate limits and the budget allow, and a request refused by a rate limit spends no
+// credits.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or valid.
+ratecell_status ratecell_all_of_add_credits(struct ratecell_all_of *all_of,
+                                            const struct ratecell_credits *policy);
 
 // Writes the number of members to `out`.
 //
@@ -822,6 +892,72 @@ ratecell_status ratecell_concurrency_is_fresh(const struct ratecell_concurrency 
 // `concurrency` is NULL or a live handle not used concurrently.
 ratecell_status ratecell_concurrency_reset(struct ratecell_concurrency *concurrency);
 
+// Fills `out` with a policy giving every key `budget` credits.
+//
+// # Safety
+// `out` is NULL or writable.
+ratecell_status ratecell_credits_init(uint64_t budget, struct ratecell_credits *out);
+
+// Spends `cost` credits if that many are left. Running out is a refusal, not an error:
+// `out->allowed` is false and `out->retry_after_ns` is `UINT64_MAX` (no wait helps: answer
+// 402 and top up), with `out->remaining` what is left. `out->limit` is what the key has
+// been granted (its budget and top-ups). `now_ns` does not matter. `cost == 0` peeks.
+//
+// # Safety
+// `policy` is NULL or valid; `state` is NULL or a valid state not used concurrently; `out`
+// is NULL or writable.
+ratecell_status ratecell_credits_check(const struct ratecell_credits *policy,
+                                       struct ratecell_credits_state *state,
+                                       uint64_t now_ns,
+                                       uint64_t cost,
+                                       struct ratecell_decision *out);
+
+// The key's standing without spending anything.
+//
+// # Safety
+// `policy` is NULL or valid; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_credits_peek(const struct ratecell_credits *policy,
+                                      const struct ratecell_credits_state *state,
+                                      uint64_t now_ns,
+                                      struct ratecell_decision *out);
+
+// Adds `amount` credits to the key and writes the credits it has left to `remaining`. A
+// top-up that would take what the key has been granted past `UINT64_MAX` is
+// `RATECELL_STATUS_CREDITS_OVERFLOW` and adds nothing.
+//
+// # Safety
+// `policy` is NULL or valid; `state` is NULL or a valid state not used concurrently;
+// `remaining` is NULL or writable.
+ratecell_status ratecell_credits_top_up(const struct ratecell_credits *policy,
+                                        struct ratecell_credits_state *state,
+                                        uint64_t amount,
+                                        uint64_t *remaining);
+
+// Writes the credits left (`X-API-Credits-Remaining`) to `remaining` and the credits spent
+// (`X-API-Credits-Used`) to `used`.
+//
+// # Safety
+// `policy` and `state` are NULL or valid; `remaining` and `used` are NULL or writable.
+ratecell_status ratecell_credits_balance(const struct ratecell_credits *policy,
+                                         const struct ratecell_credits_state *state,
+                                         uint64_t *remaining,
+                                         uint64_t *used);
+
+// Resets `state` to a fresh key: its budget again, its top-ups forgotten.
+//
+// # Safety
+// `state` is NULL or a valid state not used concurrently.
+ratecell_status ratecell_credits_reset(struct ratecell_credits_state *state);
+
+// Writes to `out` whether the key has used nothing and been topped up with nothing.
+//
+// # Safety
+// `policy` is NULL or valid; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_credits_is_fresh(const struct ratecell_credits *policy,
+                                          const struct ratecell_credits_state *state,
+                                          uint64_t now_ns,
+                                          bool *out);
+
 // Compiles `quota` into `out`: `quota->limit` per window of `quota->period_ns`, windows
 // aligned to instant 0 of your time line (`quota->burst` is not used). Returns
 // `RATECELL_STATUS_INVALID_QUOTA` for an unusable quota.
@@ -1070,6 +1206,29 @@ ratecell_status ratecell_keyed_new_sliding_window(const struct ratecell_sliding_
                                                   uint32_t when_full,
                                                   struct ratecell_keyed **out);
 
+// Creates a store enforcing a token bucket on every key (see `ratecell_keyed_new_gcra`). Keyed
+// stores check without reservations; keep a `ratecell_token_bucket_state` per key to
+// reserve.
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_token_bucket_init`; `out` is NULL or
+// writable.
+ratecell_status ratecell_keyed_new_token_bucket(const struct ratecell_token_bucket *policy,
+                                                size_t max_keys,
+                                                uint32_t when_full,
+                                                struct ratecell_keyed **out);
+
+// Creates a store of credits, every key starting with `policy->budget` (see
+// `ratecell_keyed_new_gcra`). A key that has spent anything is never reclaimed, so size
+// `max_keys` for every key you serve. Top-ups need a `ratecell_credits_state` per key.
+//
+// # Safety
+// `policy` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_keyed_new_credits(const struct ratecell_credits *policy,
+                                           size_t max_keys,
+                                           uint32_t when_full,
+                                           struct ratecell_keyed **out);
+
 // Frees a store and every key in it. `NULL` is a no-op; a handle of another kind is
 // `RATECELL_STATUS_INVALID_ARGUMENT` and is not freed.
 //
@@ -1275,6 +1434,87 @@ ratecell_status ratecell_sliding_window_is_fresh(const struct ratecell_sliding_w
                                                  const struct ratecell_sliding_window_state *state,
                                                  uint64_t now_ns,
                                                  bool *out);
+
+// Compiles `quota` into `out`: `quota->burst` tokens, refilled at `quota->limit` per
+// `quota->period_ns`. A fresh key finds the bucket full, or empty when `starts_empty` is
+// true (so that no new key starts with a burst). Returns `RATECELL_STATUS_INVALID_QUOTA`
+// for an unusable quota.
+//
+// # Safety
+// `quota` is NULL or a valid `ratecell_quota`; `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_init(const struct ratecell_quota *quota,
+                                           bool starts_empty,
+                                           struct ratecell_token_bucket *out);
+
+// Takes `cost` tokens at `now_ns` if the bucket has them (a reservation that may not wait).
+//
+// `cost == 0` peeks. A cost above the burst is `RATECELL_STATUS_INSUFFICIENT_CAPACITY` and
+// changes nothing. A refusal returns OK with `out->allowed == false`.
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_token_bucket_init`; `state` is NULL or a
+// valid state not used concurrently; `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_check(const struct ratecell_token_bucket *policy,
+                                            struct ratecell_token_bucket_state *state,
+                                            uint64_t now_ns,
+                                            uint64_t cost,
+                                            struct ratecell_decision *out);
+
+// The key's standing at `now_ns` without taking anything.
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_peek(const struct ratecell_token_bucket *policy,
+                                           const struct ratecell_token_bucket_state *state,
+                                           uint64_t now_ns,
+                                           struct ratecell_decision *out);
+
+// Reserves `cost` tokens at `now_ns`, borrowing against future refills, and takes them only
+// when the holder would wait at most `max_wait_ns` (`out->ready_at_ns <= now_ns +
+// max_wait_ns`). Either way `out` says when the holder may (or could have) proceeded. A
+// cost above the burst is `RATECELL_STATUS_INSUFFICIENT_CAPACITY` and changes nothing.
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or a valid state not used concurrently;
+// `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_reserve(const struct ratecell_token_bucket *policy,
+                                              struct ratecell_token_bucket_state *state,
+                                              uint64_t now_ns,
+                                              uint64_t cost,
+                                              uint64_t max_wait_ns,
+                                              struct ratecell_reservation *out);
+
+// Cancels `reservation` at `now_ns`, giving its tokens back to the bucket, and writes how
+// many whole tokens came back to `tokens` (0 once `now_ns` is past its `ready_at_ns`, for a
+// reservation not committed or already cancelled, or for tokens later reservations rely on).
+// The reservation is marked cancelled (`committed` becomes 0). A reservation whose fields
+// were altered so that it cannot be read is `RATECELL_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or a valid state not used concurrently;
+// `reservation` is NULL or was written by `ratecell_token_bucket_reserve`; `tokens` is NULL
+// or writable.
+ratecell_status ratecell_token_bucket_cancel(const struct ratecell_token_bucket *policy,
+                                             struct ratecell_token_bucket_state *state,
+                                             struct ratecell_reservation *reservation,
+                                             uint64_t now_ns,
+                                             uint64_t *tokens);
+
+// Resets `state` to a fresh key.
+//
+// # Safety
+// `state` is NULL or a valid state not used concurrently.
+ratecell_status ratecell_token_bucket_reset(struct ratecell_token_bucket_state *state);
+
+// Writes to `out` whether `state` at `now_ns` is indistinguishable from a fresh key (a full
+// bucket; for a bucket that starts empty, only a key never charged).
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_is_fresh(const struct ratecell_token_bucket *policy,
+                                               const struct ratecell_token_bucket_state *state,
+                                               uint64_t now_ns,
+                                               bool *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -3,10 +3,12 @@
 use ratecell::{AllOf, AllOfDecision, Limiter, LimiterState, Nanos};
 
 use crate::burst::ratecell_burst;
+use crate::credits::ratecell_credits;
 use crate::decision::ratecell_decision;
 use crate::fixed_window::ratecell_fixed_window;
 use crate::gcra::ratecell_gcra;
 use crate::sliding_window::ratecell_sliding_window;
+use crate::token_bucket::ratecell_token_bucket;
 use crate::{Handle, arg, arg_mut, free_handle, guard, handle, handle_mut, ratecell_status, slice};
 
 /// The members and one key's state in each.
@@ -164,6 +166,44 @@ pub unsafe extern "C" fn ratecell_all_of_add_sliding_window(
         // SAFETY: per the contract, each is NULL or valid.
         let (members, policy) = unsafe { (handle_mut(all_of)?, arg(policy)?) };
         members.add(policy.policy()?.into());
+        Ok(())
+    })
+}
+
+/// Adds a token-bucket member (copied) with a fresh state; it is checked without
+/// reservations.
+///
+/// # Safety
+/// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or initialised
+/// by `ratecell_token_bucket_init`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ratecell_all_of_add_token_bucket(
+    all_of: *mut ratecell_all_of,
+    policy: *const ratecell_token_bucket,
+) -> ratecell_status {
+    guard(|| {
+        // SAFETY: per the contract, each is NULL or valid.
+        let (members, policy) = unsafe { (handle_mut(all_of)?, arg(policy)?) };
+        members.add(policy.policy()?.into());
+        Ok(())
+    })
+}
+
+/// Adds a credits member (copied) with a fresh state: requests are admitted only while both
+/// the rate limits and the budget allow, and a request refused by a rate limit spends no
+/// credits.
+///
+/// # Safety
+/// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ratecell_all_of_add_credits(
+    all_of: *mut ratecell_all_of,
+    policy: *const ratecell_credits,
+) -> ratecell_status {
+    guard(|| {
+        // SAFETY: per the contract, each is NULL or valid.
+        let (members, policy) = unsafe { (handle_mut(all_of)?, arg(policy)?) };
+        members.add(policy.policy().into());
         Ok(())
     })
 }

@@ -4,10 +4,12 @@
 use ratecell::{Keyed, KeyedStore, Limiter, Nanos, WhenFull};
 
 use crate::burst::ratecell_burst;
+use crate::credits::ratecell_credits;
 use crate::decision::ratecell_decision;
 use crate::fixed_window::ratecell_fixed_window;
 use crate::gcra::ratecell_gcra;
 use crate::sliding_window::ratecell_sliding_window;
+use crate::token_bucket::ratecell_token_bucket;
 use crate::{Handle, arg, arg_mut, free_handle, guard, handle, known, ratecell_status, slice};
 
 /// What a full store does with a new key when none of its keys is fresh.
@@ -146,6 +148,47 @@ pub unsafe extern "C" fn ratecell_keyed_new_sliding_window(
     guard(|| {
         // SAFETY: per the contract, NULL or initialised.
         let policy = unsafe { arg(policy) }?.policy()?;
+        new_store(policy.into(), max_keys, when_full, out)
+    })
+}
+
+/// Creates a store enforcing a token bucket on every key (see `ratecell_keyed_new_gcra`). Keyed
+/// stores check without reservations; keep a `ratecell_token_bucket_state` per key to
+/// reserve.
+///
+/// # Safety
+/// `policy` is NULL or initialised by `ratecell_token_bucket_init`; `out` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ratecell_keyed_new_token_bucket(
+    policy: *const ratecell_token_bucket,
+    max_keys: usize,
+    when_full: u32,
+    out: *mut *mut ratecell_keyed,
+) -> ratecell_status {
+    guard(|| {
+        // SAFETY: per the contract, NULL or initialised.
+        let policy = unsafe { arg(policy) }?.policy()?;
+        new_store(policy.into(), max_keys, when_full, out)
+    })
+}
+
+/// Creates a store of credits, every key starting with `policy->budget` (see
+/// `ratecell_keyed_new_gcra`). A key that has spent anything is never reclaimed, so size
+/// `max_keys` for every key you serve. Top-ups need a `ratecell_credits_state` per key.
+///
+/// # Safety
+/// `policy` is NULL or valid; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ratecell_keyed_new_credits(
+    policy: *const ratecell_credits,
+    max_keys: usize,
+    when_full: u32,
+    out: *mut *mut ratecell_keyed,
+) -> ratecell_status {
+    guard(|| {
+        // SAFETY: per the contract, NULL or valid.
+        let policy = unsafe { arg(policy) }?.policy();
         new_store(policy.into(), max_keys, when_full, out)
     })
 }

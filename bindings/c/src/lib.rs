@@ -14,7 +14,7 @@
 //!
 //! Two ways to hold state:
 //! - caller-owned plain structs for the fixed-size algorithms (GCRA, burst tiers, fixed and
-//!   sliding windows) and the client side: no allocation, placeable in a `static`. Policies
+//!   sliding windows, token buckets, credits) and the client side: no allocation, placeable in a `static`. Policies
 //!   are rebuilt from their words on every call with the core's `from_raw`, a handful of
 //!   comparisons that refuse a zeroed or tampered struct;
 //! - opaque handles (`_new`/`_free`) for what is variable-sized: keyed stores, all-of
@@ -37,6 +37,7 @@ mod all_of;
 mod burst;
 mod client;
 mod concurrency;
+mod credits;
 mod decision;
 mod fixed_window;
 mod gcra;
@@ -45,11 +46,13 @@ mod keyed;
 mod quota;
 mod sliding_log;
 mod sliding_window;
+mod token_bucket;
 
 pub use all_of::*;
 pub use burst::*;
 pub use client::*;
 pub use concurrency::*;
+pub use credits::*;
 pub use decision::*;
 pub use fixed_window::*;
 pub use gcra::*;
@@ -58,6 +61,7 @@ pub use keyed::*;
 pub use quota::*;
 pub use sliding_log::*;
 pub use sliding_window::*;
+pub use token_bucket::*;
 
 /// The result of every call. Values are explicit and never reused.
 #[repr(u32)]
@@ -84,6 +88,9 @@ pub enum ratecell_status {
     /// The output asked for does not apply: for example a 429 body for a request that was
     /// admitted.
     NotApplicable = 8,
+    /// A credits top-up would take what the key has been granted past `UINT64_MAX`; nothing
+    /// was added.
+    CreditsOverflow = 9,
     /// A bug in ratecell was caught at the boundary; nothing was written.
     Panic = 99,
 }
@@ -106,6 +113,9 @@ impl ratecell_status {
             ratecell_status::InvalidUtf8 => c"a string argument is not valid UTF-8",
             ratecell_status::BufferTooSmall => c"the output buffer is too small",
             ratecell_status::NotApplicable => c"the requested output does not apply here",
+            ratecell_status::CreditsOverflow => {
+                c"the top-up would grant the key more than 2^64 - 1 credits; nothing was added"
+            }
             ratecell_status::Panic => c"internal error in ratecell (a bug: please report it)",
         }
     }
@@ -117,6 +127,7 @@ impl From<ratecell::Error> for ratecell_status {
             ratecell::Error::InsufficientCapacity { .. } => ratecell_status::InsufficientCapacity,
             ratecell::Error::Parse(_) => ratecell_status::ParseError,
             ratecell::Error::LengthMismatch { .. } => ratecell_status::InvalidArgument,
+            ratecell::Error::CreditsOverflow { .. } => ratecell_status::CreditsOverflow,
             _ => ratecell_status::InvalidQuota,
         }
     }
@@ -136,6 +147,7 @@ pub extern "C" fn ratecell_status_str(status: u32) -> *const core::ffi::c_char {
         ratecell_status::InvalidUtf8,
         ratecell_status::BufferTooSmall,
         ratecell_status::NotApplicable,
+        ratecell_status::CreditsOverflow,
         ratecell_status::Panic,
     ];
     known
@@ -353,7 +365,7 @@ mod tests {
     #[test]
     fn every_status_has_a_distinct_message() {
         let mut seen = std::collections::HashSet::new();
-        for v in [0, 1, 2, 3, 4, 5, 6, 7, 8, 99, 12345] {
+        for v in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 99, 12345] {
             // SAFETY: ratecell_status_str always returns a static NUL-terminated string.
             let s = unsafe { CStr::from_ptr(ratecell_status_str(v)) };
             assert!(seen.insert(s.to_str().unwrap().to_owned()), "{v}");

@@ -124,12 +124,21 @@ static void test_members_of_every_kind_combine(void) {
   CHECK_STATUS(ratecell_all_of_add_burst(a, &b), RATECELL_STATUS_OK);
   CHECK_STATUS(ratecell_all_of_add_fixed_window(a, &fw), RATECELL_STATUS_OK);
   CHECK_STATUS(ratecell_all_of_add_sliding_window(a, &sw), RATECELL_STATUS_OK);
+  ratecell_token_bucket tb;
+  ratecell_credits credits = {1000};
+  CHECK_STATUS(ratecell_quota_parse("20/second burst 18", &q, NULL), RATECELL_STATUS_OK);
+  CHECK_STATUS(ratecell_token_bucket_init(&q, false, &tb), RATECELL_STATUS_OK);
+  CHECK_STATUS(ratecell_all_of_add_token_bucket(a, &tb), RATECELL_STATUS_OK);
+  CHECK_STATUS(ratecell_all_of_add_credits(a, &credits), RATECELL_STATUS_OK);
   int ok = 0;
   for (int i = 0; i < 40; i++) {
     CHECK_STATUS(ratecell_all_of_check(a, 0, 1, &d), RATECELL_STATUS_OK);
     ok += d.decision.allowed;
   }
   CHECK(ok == 15 && d.refused_by == 2 && d.decision.limit == 15);
+  ratecell_decision spent;
+  CHECK_STATUS(ratecell_all_of_peek_member(a, 4, 0, &spent), RATECELL_STATUS_OK);
+  CHECK(spent.remaining == 985); /* only admitted requests spent credits */
   CHECK_STATUS(ratecell_all_of_check(a, 0, 16, &d), RATECELL_STATUS_INSUFFICIENT_CAPACITY);
   bool fresh = true;
   CHECK_STATUS(ratecell_all_of_is_fresh(a, 0, &fresh), RATECELL_STATUS_OK);
@@ -172,6 +181,8 @@ static void test_bad_arguments_are_statuses_that_change_nothing(void) {
   CHECK_STATUS(ratecell_all_of_add_fixed_window(a, &zf), RATECELL_STATUS_INVALID_ARGUMENT);
   ratecell_sliding_window zs = {{0}};
   CHECK_STATUS(ratecell_all_of_add_sliding_window(a, &zs), RATECELL_STATUS_INVALID_ARGUMENT);
+  ratecell_token_bucket zt = {{0}};
+  CHECK_STATUS(ratecell_all_of_add_token_bucket(a, &zt), RATECELL_STATUS_INVALID_ARGUMENT);
   CHECK_STATUS(ratecell_all_of_len(a, &n), RATECELL_STATUS_OK);
   CHECK(n == GROUPS);
   CHECK_STATUS(ratecell_all_of_new(NULL), RATECELL_STATUS_NULL_ARGUMENT);
@@ -179,6 +190,8 @@ static void test_bad_arguments_are_statuses_that_change_nothing(void) {
   CHECK_STATUS(ratecell_all_of_add_burst(a, NULL), RATECELL_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(ratecell_all_of_add_fixed_window(a, NULL), RATECELL_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(ratecell_all_of_add_sliding_window(a, NULL), RATECELL_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ratecell_all_of_add_token_bucket(a, NULL), RATECELL_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ratecell_all_of_add_credits(a, NULL), RATECELL_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(ratecell_all_of_check(a, 0, 1, NULL), RATECELL_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(ratecell_all_of_check_costs(a, 0, two, 2, NULL), RATECELL_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(ratecell_all_of_peek(a, 0, NULL), RATECELL_STATUS_NULL_ARGUMENT);

@@ -131,19 +131,23 @@ static void test_stores_of_every_algorithm(void) {
   ratecell_burst b;
   ratecell_fixed_window fw;
   ratecell_sliding_window sw;
-  ratecell_keyed *k[3] = {NULL, NULL, NULL};
+  ratecell_token_bucket tb;
+  ratecell_keyed *k[4] = {NULL, NULL, NULL, NULL};
   CHECK_STATUS(ratecell_quota_parse("100/minute burst 120", &q, NULL), RATECELL_STATUS_OK);
   CHECK_STATUS(ratecell_burst_init(&q, 10 * SEC, &b), RATECELL_STATUS_OK);
   CHECK_STATUS(ratecell_fixed_window_init(&q, &fw), RATECELL_STATUS_OK);
   CHECK_STATUS(ratecell_sliding_window_init(&q, &sw), RATECELL_STATUS_OK);
+  CHECK_STATUS(ratecell_token_bucket_init(&q, false, &tb), RATECELL_STATUS_OK);
+  CHECK_STATUS(ratecell_keyed_new_token_bucket(&tb, 10, RATECELL_WHEN_FULL_EVICT, &k[3]),
+               RATECELL_STATUS_OK);
   CHECK_STATUS(ratecell_keyed_new_burst(&b, 10, RATECELL_WHEN_FULL_FAIL_CLOSED, &k[0]),
                RATECELL_STATUS_OK);
   CHECK_STATUS(ratecell_keyed_new_fixed_window(&fw, 10, RATECELL_WHEN_FULL_FAIL_CLOSED, &k[1]),
                RATECELL_STATUS_OK);
   CHECK_STATUS(ratecell_keyed_new_sliding_window(&sw, 10, RATECELL_WHEN_FULL_EVICT, &k[2]),
                RATECELL_STATUS_OK);
-  const int expected[3] = {20, 100, 100};
-  for (int s = 0; s < 3; s++) {
+  const int expected[4] = {20, 100, 100, 120};
+  for (int s = 0; s < 4; s++) {
     int ok = 0;
     ratecell_keyed_decision d;
     for (int i = 0; i < 150; i++) {
@@ -224,6 +228,12 @@ static void test_bad_arguments_are_statuses(void) {
   CHECK_STATUS(ratecell_keyed_new_burst(NULL, 10, 0, &k), RATECELL_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(ratecell_keyed_new_fixed_window(NULL, 10, 0, &k), RATECELL_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(ratecell_keyed_new_sliding_window(NULL, 10, 0, &k), RATECELL_STATUS_NULL_ARGUMENT);
+  ratecell_token_bucket zt = {{0}};
+  CHECK_STATUS(ratecell_keyed_new_token_bucket(&zt, 10, 0, &k), RATECELL_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ratecell_keyed_new_token_bucket(NULL, 10, 0, &k), RATECELL_STATUS_NULL_ARGUMENT);
+  ratecell_credits c = {5};
+  CHECK_STATUS(ratecell_keyed_new_credits(&c, 0, 0, &k), RATECELL_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ratecell_keyed_new_credits(&c, 1, 7, &k), RATECELL_STATUS_INVALID_ARGUMENT);
   CHECK(k == NULL);
   CHECK_STATUS(ratecell_keyed_new_gcra(&g, 10, RATECELL_WHEN_FULL_FAIL_CLOSED, &k),
                RATECELL_STATUS_OK);
