@@ -11,9 +11,11 @@
 pub mod all_of;
 pub mod burst;
 pub mod concurrency;
+pub mod credits;
 pub mod fixed_window;
 pub mod gcra;
 pub mod http;
 pub mod keyed;
 pub mod sliding_log;
 pub mod sliding_window;
+pub mod token_bucket;

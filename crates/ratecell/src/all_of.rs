@@ -66,6 +66,14 @@
 //! member. Adding or removing a member changes the state's shape: keep the states of the
 //! members that remain and start new ones fresh.
 //!
+//! # Members that must record a refusal
+//!
+//! A combination that refuses stores nothing in any member. A
+//! [`TokenBucket::starting_empty`](crate::TokenBucket::starting_empty) bucket records when its
+//! refill started on its first charge, even a refused one; inside an `AllOf` that record is
+//! discarded with the refusal, so such a bucket would never fill. Combine buckets that start
+//! full, or give an empty-starting bucket its first (refused) check on its own.
+//!
 //! [`Limiter`]: crate::Limiter
 
 use core::borrow::{Borrow, BorrowMut};

@@ -38,6 +38,12 @@ pub enum Error {
         /// How many states or costs it was given.
         given: usize,
     },
+    /// A credits top-up would take what the key has been granted past `u64::MAX`; nothing was
+    /// added.
+    CreditsOverflow {
+        /// The most that can still be added to the key.
+        headroom: u64,
+    },
 }
 
 /// Why a quota's numbers were rejected.
@@ -105,6 +111,10 @@ impl fmt::Display for Error {
                 f,
                 "an all-of limiter with {members} members was given {given} states or costs"
             ),
+            Error::CreditsOverflow { headroom } => write!(
+                f,
+                "a top-up of more than {headroom} credits would overflow what the key can be granted"
+            ),
         }
     }
 }
@@ -166,7 +176,9 @@ impl core::error::Error for Error {
         match self {
             Error::InvalidQuota(e) => Some(e),
             Error::Parse(e) => Some(e),
-            Error::InsufficientCapacity { .. } | Error::LengthMismatch { .. } => None,
+            Error::InsufficientCapacity { .. }
+            | Error::LengthMismatch { .. }
+            | Error::CreditsOverflow { .. } => None,
         }
     }
 }

@@ -141,6 +141,45 @@
 //! # Ok::<(), ratecell::Error>(())
 //! ```
 //!
+//! # Token bucket
+//!
+//! The same exact arithmetic seen as tokens, with reservations: a caller may take tokens the
+//! bucket does not have yet and learn when to proceed, and may cancel to give them back.
+//!
+//! ```
+//! use ratecell::{Nanos, Quota, TokenBucket, TokenBucketState};
+//!
+//! let bucket = TokenBucket::new(Quota::parse("10/second")?);
+//! let mut key = TokenBucketState::default();
+//! assert!(bucket.check(&mut key, Nanos::ZERO, 10)?.allowed);
+//!
+//! // Willing to wait up to a second for 5 more tokens: go at 500 ms.
+//! let mut r = bucket.reserve(&mut key, Nanos::ZERO, 5, Nanos::from_secs(1))?;
+//! assert_eq!(r.ready_at(), Nanos::from_millis(500));
+//! // Changed our mind: the tokens go back.
+//! assert_eq!(bucket.cancel(&mut key, &mut r, Nanos::from_millis(100)), 5);
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
+//! # Credits
+//!
+//! A budget that never replenishes by itself (HTTP `402`, not `429`): running out is a denial
+//! that no wait can fix, and a top-up can.
+//!
+//! ```
+//! use ratecell::{Credits, CreditsState, Nanos};
+//!
+//! let credits = Credits::new(1_000);
+//! let mut key = CreditsState::default();
+//! assert!(credits.check(&mut key, Nanos::ZERO, 600)?.allowed);
+//! let d = credits.check(&mut key, Nanos::ZERO, 600)?;
+//! assert!(!d.allowed);
+//! assert_eq!((d.remaining, d.retry_after), (400, Nanos::MAX)); // never, whatever the wait
+//! credits.top_up(&mut key, 200)?;
+//! assert!(credits.check(&mut key, Nanos::ZERO, 600)?.allowed);
+//! # Ok::<(), ratecell::Error>(())
+//! ```
+//!
 //! # Time
 //!
 //! Every decision takes `now` as [`Nanos`]: nanoseconds since any origin you choose. The
@@ -263,6 +302,7 @@ pub mod atomic;
 pub mod burst;
 pub mod client;
 pub mod concurrency;
+pub mod credits;
 pub mod decision;
 pub mod error;
 pub mod fixed_window;
@@ -274,12 +314,14 @@ pub mod quota;
 pub mod sliding_log;
 pub mod sliding_window;
 pub mod time;
+pub mod token_bucket;
 
 pub use all_of::{AllOf, AllOfDecision};
 #[cfg(target_has_atomic = "64")]
 pub use atomic::AtomicGcra;
 pub use burst::{Burst, BurstState};
 pub use concurrency::{Concurrency, ConcurrencyState, Lease};
+pub use credits::{Credits, CreditsState};
 pub use decision::Decision;
 pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
 pub use fixed_window::{FixedWindow, FixedWindowState};
@@ -294,6 +336,7 @@ pub use sliding_window::{SlidingWindow, SlidingWindowState};
 #[cfg(feature = "std")]
 pub use time::MonotonicClock;
 pub use time::{Clock, ManualClock, Nanos};
+pub use token_bucket::{Reservation, TokenBucket, TokenBucketState};
 
 /// A rate-limiting algorithm: immutable policy on one side, per-key state on the other.
 ///

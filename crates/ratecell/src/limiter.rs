@@ -29,12 +29,14 @@
 
 use crate::Algorithm;
 use crate::burst::{Burst, BurstState};
+use crate::credits::{Credits, CreditsState};
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::fixed_window::{FixedWindow, FixedWindowState};
 use crate::gcra::{Gcra, GcraState};
 use crate::sliding_window::{SlidingWindow, SlidingWindowState};
 use crate::time::Nanos;
+use crate::token_bucket::{TokenBucket, TokenBucketState};
 
 macro_rules! limiters {
     ($($(#[$doc:meta])* $variant:ident($policy:ty, $state:ty),)+) => {
@@ -197,6 +199,10 @@ limiters! {
     FixedWindow(FixedWindow, FixedWindowState),
     /// The weighted two-window counter: [`SlidingWindow`].
     SlidingWindow(SlidingWindow, SlidingWindowState),
+    /// A token bucket (checked without reservations here): [`TokenBucket`].
+    TokenBucket(TokenBucket, TokenBucketState),
+    /// A non-replenishing budget: [`Credits`].
+    Credits(Credits, CreditsState),
 }
 
 impl Algorithm for Limiter {

@@ -210,8 +210,12 @@ impl From<Nanos> for u64 {
 }
 
 impl fmt::Display for Nanos {
-    /// Human units: `0s`, `250ns`, `1.5ms`, `8.571428571s`.
+    /// Human units: `0s`, `250ns`, `1.5ms`, `8.571428571s`; [`Nanos::MAX`], which decisions use
+    /// for "no wait can help", is `never`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == Nanos::MAX {
+            return f.write_str("never");
+        }
         let n = self.0;
         let (unit, scale) = match n {
             0 => return f.write_str("0s"),
@@ -400,6 +404,7 @@ mod tests {
         assert_eq!(Nanos::new(8_571_428_571).to_string(), "8.571428571s");
         assert_eq!(Nanos::from_secs(60).to_string(), "60s");
         assert_eq!(Nanos::new(1_001).to_string(), "1.001us");
+        assert_eq!(Nanos::MAX.to_string(), "never");
     }
 
     #[test]
