@@ -205,6 +205,74 @@ limiters! {
     Credits(Credits, CreditsState),
 }
 
+impl Limiter {
+    /// Adds `amount` credits to a key of a [`Limiter::Credits`] budget and returns the credits
+    /// it has left (see [`Credits::top_up`]; a state of another variant reads as fresh).
+    /// `None`, changing nothing, for every other algorithm: their keys hold no credits.
+    ///
+    /// ```
+    /// use ratecell::{Credits, Gcra, Limiter, LimiterState, Nanos, Quota};
+    ///
+    /// let budget = Limiter::from(Credits::new(10));
+    /// let mut key = LimiterState::default();
+    /// assert!(budget.check(&mut key, Nanos::ZERO, 10)?.allowed);
+    /// assert_eq!(budget.top_up(&mut key, 5), Some(Ok(5)));
+    /// assert_eq!(Limiter::from(Gcra::new(Quota::per_second(1)?)).top_up(&mut key, 5), None);
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn top_up(&self, state: &mut LimiterState, amount: u64) -> Option<Result<u64, Error>> {
+        let Limiter::Credits(credits) = self else {
+            return None;
+        };
+        let mut own = match state {
+            LimiterState::Credits(own) => *own,
+            _ => CreditsState::default(),
+        };
+        let left = credits.top_up(&mut own, amount);
+        if left.is_ok() {
+            *state = LimiterState::Credits(own);
+        }
+        Some(left)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<K, H> crate::KeyedStore<K, Limiter, H>
+where
+    K: core::hash::Hash + Eq,
+    H: core::hash::BuildHasher,
+{
+    /// Adds `amount` credits to `key` of a credits store ([`Limiter::top_up`]), storing the
+    /// key if it is new, and returns the credits it has left. `None`, changing nothing, when
+    /// the policy is not a credits budget, or when the key is new and the store is full of
+    /// keys that still count.
+    ///
+    /// ```
+    /// use ratecell::{Credits, KeyedStore, Limiter, Nanos, WhenFull};
+    ///
+    /// let credits: KeyedStore<Box<str>, Limiter> =
+    ///     KeyedStore::new(Limiter::from(Credits::new(1_000)), 10_000, WhenFull::FailClosed);
+    /// assert!(credits.check("acct", Nanos::ZERO, 1_000)?.allowed());
+    /// assert!(!credits.check("acct", Nanos::ZERO, 1)?.allowed());
+    /// assert_eq!(credits.top_up("acct", Nanos::ZERO, 400), Some(Ok(400)));
+    /// assert!(credits.check("acct", Nanos::ZERO, 1)?.allowed());
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn top_up<Q>(&self, key: &Q, now: Nanos, amount: u64) -> Option<Result<u64, Error>>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: ?Sized + core::hash::Hash + Eq + std::borrow::ToOwned,
+        Q::Owned: Into<K>,
+    {
+        self.upsert(key, now, |policy, state| {
+            let left = policy.top_up(state, amount);
+            (left, policy.peek(state, now).reset_after)
+        })
+        .ok()
+        .flatten()
+    }
+}
+
 impl Algorithm for Limiter {
     type State = LimiterState;
 
