@@ -11,8 +11,10 @@
 //! an error: it is read as a fresh key. This happens after a reconfiguration that changed a
 //! key's algorithm (a state kept under a [`Gcra`] now checked by a [`Burst`]), and it makes
 //! [`LimiterState::Fresh`], the default, a fresh key for every limiter, so a table can create
-//! states without knowing the algorithm. The first admitted request (cost > 0) replaces the
-//! state with one of the limiter's own variant; peeks and denials leave it as it was.
+//! states without knowing the algorithm. The first request the algorithm records (an admitted
+//! one, or the first refusal of a [`TokenBucket::starting_empty`] bucket, which starts its
+//! refill) replaces the state with one of the limiter's own variant; peeks and other denials
+//! leave it as it was.
 //! `is_fresh` is true for such a state.
 //!
 //! The price is that a key moved to another algorithm starts fresh: what it owed under the
@@ -176,10 +178,13 @@ macro_rules! limiters {
                                 _ => <$state>::default(),
                             };
                             let (decision, next) = Algorithm::decide(policy, &own, now, cost)?;
-                            let next = if decision.allowed && cost > 0 {
-                                LimiterState::$variant(next)
-                            } else {
+                            // Whatever the algorithm records is stored: usually an admitted
+                            // request, but also the first refusal of a token bucket that
+                            // starts empty, which starts its refill.
+                            let next = if next == own {
                                 *state
+                            } else {
+                                LimiterState::$variant(next)
                             };
                             Ok((decision, next))
                         }
@@ -340,6 +345,21 @@ mod tests {
         }
         assert_eq!((lg.name(), lb.name()), ("Gcra", "Burst"));
         assert_eq!((lg.capacity(), lb.capacity()), (6, 5));
+    }
+
+    #[test]
+    fn a_bucket_that_starts_empty_records_its_first_refusal() {
+        let bucket = TokenBucket::new(Quota::per_second(10).unwrap()).starting_empty();
+        let limiter = Limiter::from(bucket);
+        let (mut own, mut any) = (TokenBucketState::default(), LimiterState::default());
+        for (ms, cost) in [(60_000, 1), (60_100, 1), (61_000, 0), (61_000, 9)] {
+            let now = Nanos::from_millis(ms);
+            assert_eq!(
+                limiter.check(&mut any, now, cost),
+                bucket.check(&mut own, now, cost)
+            );
+        }
+        assert_eq!(any, LimiterState::TokenBucket(own));
     }
 
     #[test]
