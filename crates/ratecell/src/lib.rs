@@ -330,7 +330,7 @@ pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 #[cfg(feature = "std")]
-pub use keyed::KeyedStore;
+pub use keyed::{ConcurrencyStore, KeyedAllOf, KeyedStore, SlidingLogStore};
 pub use keyed::{HashSeed, Keyed, KeyedTable, WhenFull};
 pub use limiter::{Limiter, LimiterState};
 pub use quota::Quota;
