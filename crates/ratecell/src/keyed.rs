@@ -94,7 +94,11 @@
 //! ```
 
 mod hash;
+#[cfg(feature = "std")]
+mod joint;
 mod raw;
+#[cfg(feature = "std")]
+mod sized;
 #[cfg(feature = "std")]
 mod store;
 
@@ -103,6 +107,10 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
 pub use hash::{HashSeed, SeededHasher};
+#[cfg(feature = "std")]
+pub use joint::KeyedAllOf;
+#[cfg(feature = "std")]
+pub use sized::{ConcurrencyStore, SlidingLogStore};
 #[cfg(feature = "std")]
 pub use store::KeyedStore;
 

@@ -11,8 +11,10 @@
 //! an error: it is read as a fresh key. This happens after a reconfiguration that changed a
 //! key's algorithm (a state kept under a [`Gcra`] now checked by a [`Burst`]), and it makes
 //! [`LimiterState::Fresh`], the default, a fresh key for every limiter, so a table can create
-//! states without knowing the algorithm. The first admitted request (cost > 0) replaces the
-//! state with one of the limiter's own variant; peeks and denials leave it as it was.
+//! states without knowing the algorithm. The first request the algorithm records (an admitted
+//! one, or the first refusal of a [`TokenBucket::starting_empty`] bucket, which starts its
+//! refill) replaces the state with one of the limiter's own variant; peeks and other denials
+//! leave it as it was.
 //! `is_fresh` is true for such a state.
 //!
 //! The price is that a key moved to another algorithm starts fresh: what it owed under the
@@ -176,10 +178,13 @@ macro_rules! limiters {
                                 _ => <$state>::default(),
                             };
                             let (decision, next) = Algorithm::decide(policy, &own, now, cost)?;
-                            let next = if decision.allowed && cost > 0 {
-                                LimiterState::$variant(next)
-                            } else {
+                            // Whatever the algorithm records is stored: usually an admitted
+                            // request, but also the first refusal of a token bucket that
+                            // starts empty, which starts its refill.
+                            let next = if next == own {
                                 *state
+                            } else {
+                                LimiterState::$variant(next)
                             };
                             Ok((decision, next))
                         }
@@ -203,6 +208,74 @@ limiters! {
     TokenBucket(TokenBucket, TokenBucketState),
     /// A non-replenishing budget: [`Credits`].
     Credits(Credits, CreditsState),
+}
+
+impl Limiter {
+    /// Adds `amount` credits to a key of a [`Limiter::Credits`] budget and returns the credits
+    /// it has left (see [`Credits::top_up`]; a state of another variant reads as fresh).
+    /// `None`, changing nothing, for every other algorithm: their keys hold no credits.
+    ///
+    /// ```
+    /// use ratecell::{Credits, Gcra, Limiter, LimiterState, Nanos, Quota};
+    ///
+    /// let budget = Limiter::from(Credits::new(10));
+    /// let mut key = LimiterState::default();
+    /// assert!(budget.check(&mut key, Nanos::ZERO, 10)?.allowed);
+    /// assert_eq!(budget.top_up(&mut key, 5), Some(Ok(5)));
+    /// assert_eq!(Limiter::from(Gcra::new(Quota::per_second(1)?)).top_up(&mut key, 5), None);
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn top_up(&self, state: &mut LimiterState, amount: u64) -> Option<Result<u64, Error>> {
+        let Limiter::Credits(credits) = self else {
+            return None;
+        };
+        let mut own = match state {
+            LimiterState::Credits(own) => *own,
+            _ => CreditsState::default(),
+        };
+        let left = credits.top_up(&mut own, amount);
+        if left.is_ok() {
+            *state = LimiterState::Credits(own);
+        }
+        Some(left)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<K, H> crate::KeyedStore<K, Limiter, H>
+where
+    K: core::hash::Hash + Eq,
+    H: core::hash::BuildHasher,
+{
+    /// Adds `amount` credits to `key` of a credits store ([`Limiter::top_up`]), storing the
+    /// key if it is new, and returns the credits it has left. `None`, changing nothing, when
+    /// the policy is not a credits budget, or when the key is new and the store is full of
+    /// keys that still count.
+    ///
+    /// ```
+    /// use ratecell::{Credits, KeyedStore, Limiter, Nanos, WhenFull};
+    ///
+    /// let credits: KeyedStore<Box<str>, Limiter> =
+    ///     KeyedStore::new(Limiter::from(Credits::new(1_000)), 10_000, WhenFull::FailClosed);
+    /// assert!(credits.check("acct", Nanos::ZERO, 1_000)?.allowed());
+    /// assert!(!credits.check("acct", Nanos::ZERO, 1)?.allowed());
+    /// assert_eq!(credits.top_up("acct", Nanos::ZERO, 400), Some(Ok(400)));
+    /// assert!(credits.check("acct", Nanos::ZERO, 1)?.allowed());
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn top_up<Q>(&self, key: &Q, now: Nanos, amount: u64) -> Option<Result<u64, Error>>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: ?Sized + core::hash::Hash + Eq + std::borrow::ToOwned,
+        Q::Owned: Into<K>,
+    {
+        self.upsert(key, now, |policy, state| {
+            let left = policy.top_up(state, amount);
+            (left, policy.peek(state, now).reset_after)
+        })
+        .ok()
+        .flatten()
+    }
 }
 
 impl Algorithm for Limiter {
@@ -272,6 +345,21 @@ mod tests {
         }
         assert_eq!((lg.name(), lb.name()), ("Gcra", "Burst"));
         assert_eq!((lg.capacity(), lb.capacity()), (6, 5));
+    }
+
+    #[test]
+    fn a_bucket_that_starts_empty_records_its_first_refusal() {
+        let bucket = TokenBucket::new(Quota::per_second(10).unwrap()).starting_empty();
+        let limiter = Limiter::from(bucket);
+        let (mut own, mut any) = (TokenBucketState::default(), LimiterState::default());
+        for (ms, cost) in [(60_000, 1), (60_100, 1), (61_000, 0), (61_000, 9)] {
+            let now = Nanos::from_millis(ms);
+            assert_eq!(
+                limiter.check(&mut any, now, cost),
+                bucket.check(&mut own, now, cost)
+            );
+        }
+        assert_eq!(any, LimiterState::TokenBucket(own));
     }
 
     #[test]
