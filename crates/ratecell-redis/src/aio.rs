@@ -105,7 +105,11 @@ impl RedisStore {
     ) -> Result<RedisLimiter<A>, Error> {
         Ok(RedisLimiter {
             store: self.clone(),
-            target: Arc::new(Target::new(name.into(), policy, self.inner.options.clone())?),
+            target: Arc::new(Target::new(
+                name.into(),
+                policy,
+                self.inner.options.clone(),
+            )?),
         })
     }
 
@@ -314,7 +318,10 @@ impl<A: RedisPolicy> RedisLimiter<A> {
 
     /// Resets `key` to fresh (deletes its state).
     pub async fn reset(&self, key: &str) -> Result<(), Error> {
-        self.store.run(&self.target.reset_call(key)).await.map(|_| ())
+        self.store
+            .run(&self.target.reset_call(key))
+            .await
+            .map(|_| ())
     }
 }
 
@@ -330,7 +337,9 @@ impl RedisLimiter<TokenBucket> {
     ) -> Result<RedisReservation, Error> {
         let (t, now) = (&self.target, now.into());
         finish(
-            self.store.run(&t.reserve_call(key, now, cost, max_wait)).await,
+            self.store
+                .run(&t.reserve_call(key, now, cost, max_wait))
+                .await,
             |r| reservation(cost, r),
             |e| t.reserve_degraded(key, now, cost, e),
         )
@@ -350,7 +359,11 @@ impl RedisLimiter<TokenBucket> {
             mark_cancelled(reservation);
             return Ok(0);
         };
-        let back = finish(self.store.run(&call).await, |r| r.u64(0), |e| t.cancel_degraded(now, e))?;
+        let back = finish(
+            self.store.run(&call).await,
+            |r| r.u64(0),
+            |e| t.cancel_degraded(now, e),
+        )?;
         mark_cancelled(reservation);
         Ok(back.value)
     }
@@ -374,30 +387,50 @@ impl<const SLOTS: usize> RedisLimiter<Concurrency<SLOTS>> {
 
     /// Releases a lease: true when it was live and its slot is now free. Never frees another
     /// holder's slot.
-    pub async fn release(&self, key: &str, now: impl Into<Now>, lease: RedisLease) -> Result<bool, Error> {
+    pub async fn release(
+        &self,
+        key: &str,
+        now: impl Into<Now>,
+        lease: RedisLease,
+    ) -> Result<bool, Error> {
         self.lease_op(false, key, now.into(), lease).await
     }
 
     /// Extends a live lease to expire `ttl` after `now`: false when it is no longer live.
-    pub async fn renew(&self, key: &str, now: impl Into<Now>, lease: RedisLease) -> Result<bool, Error> {
+    pub async fn renew(
+        &self,
+        key: &str,
+        now: impl Into<Now>,
+        lease: RedisLease,
+    ) -> Result<bool, Error> {
         self.lease_op(true, key, now.into(), lease).await
     }
 
-    async fn lease_op(&self, renew: bool, key: &str, now: Now, lease: RedisLease) -> Result<bool, Error> {
+    async fn lease_op(
+        &self,
+        renew: bool,
+        key: &str,
+        now: Now,
+        lease: RedisLease,
+    ) -> Result<bool, Error> {
         let t = &self.target;
         if lease.is_local() {
             return Ok(t.lease_local(renew, key, now, lease));
         }
         let op = if renew { "renew" } else { "release" };
         let result = self.store.run(&t.lease_call(op, key, now, lease)).await;
-        finish(result, |r| r.flag(0), |e| match t.failure {
-            FailurePolicy::Error => Err(e),
-            _ => Ok(Outcome {
-                value: false,
-                now: Nanos::ZERO,
-                degraded: Some(e),
-            }),
-        })
+        finish(
+            result,
+            |r| r.flag(0),
+            |e| match t.failure {
+                FailurePolicy::Error => Err(e),
+                _ => Ok(Outcome {
+                    value: false,
+                    now: Nanos::ZERO,
+                    degraded: Some(e),
+                }),
+            },
+        )
         .map(|o| o.value)
     }
 }
@@ -406,7 +439,10 @@ impl RedisLimiter<Credits> {
     /// Adds `amount` credits to `key` and returns the credits it has left. A top-up is never
     /// decided by a failure policy: when Redis cannot answer, this is the error.
     pub async fn top_up(&self, key: &str, amount: u64) -> Result<u64, Error> {
-        let reply = self.store.run(&self.target.top_up_call(key, amount)).await?;
+        let reply = self
+            .store
+            .run(&self.target.top_up_call(key, amount))
+            .await?;
         finish(Ok(reply), |r| r.u64(0), Err).map(|o| o.value)
     }
 }
@@ -497,6 +533,9 @@ impl RedisAllOf {
 
     /// Resets every member of `key` to fresh.
     pub async fn reset(&self, key: &str) -> Result<(), Error> {
-        self.store.run(&self.target.reset_call(key)).await.map(|_| ())
+        self.store
+            .run(&self.target.reset_call(key))
+            .await
+            .map(|_| ())
     }
 }

@@ -28,11 +28,19 @@ pub enum Health {
 
 #[derive(Copy, Clone, Debug)]
 enum State {
-    Closed { failures: u32 },
-    Open { until: Instant, backoff: Duration },
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+        backoff: Duration,
+    },
     /// A probe is in flight; if it never reports (a cancelled future), another may go at
     /// `until`.
-    Probing { backoff: Duration, until: Instant },
+    Probing {
+        backoff: Duration,
+        until: Instant,
+    },
 }
 
 /// Whether a call may go to Redis.
@@ -68,19 +76,7 @@ impl CircuitBreaker {
         let mut state = self.lock();
         match *state {
             State::Closed { .. } => Admission::Go,
-            State::Open { until, backoff } => {
-                let now = Instant::now();
-                if now >= until {
-                    *state = State::Probing {
-                        backoff,
-                        until: now + self.settings.open_for,
-                    };
-                    Admission::Go
-                } else {
-                    Admission::Skip(until - now)
-                }
-            }
-            State::Probing { backoff, until } => {
+            State::Open { until, backoff } | State::Probing { backoff, until } => {
                 let now = Instant::now();
                 if now >= until {
                     *state = State::Probing {
@@ -108,15 +104,15 @@ impl CircuitBreaker {
             backoff,
         };
         *state = match *state {
-            State::Closed { failures } if failures + 1 < self.settings.failures => {
-                State::Closed {
-                    failures: failures + 1,
-                }
-            }
+            State::Closed { failures } if failures + 1 < self.settings.failures => State::Closed {
+                failures: failures + 1,
+            },
             State::Closed { .. } => open(self.settings.open_for),
-            State::Probing { backoff, .. } => {
-                open((backoff * 2).min(self.settings.max_open_for).max(self.settings.open_for))
-            }
+            State::Probing { backoff, .. } => open(
+                (backoff * 2)
+                    .min(self.settings.max_open_for)
+                    .max(self.settings.open_for),
+            ),
             // A call admitted before the circuit opened failed too: the circuit stays as it is.
             open_already @ State::Open { .. } => open_already,
         };

@@ -169,7 +169,9 @@ impl Options {
             ));
         }
         if self.breaker.failures == 0 {
-            return Err(Error::Config("the breaker needs at least one failure to open"));
+            return Err(Error::Config(
+                "the breaker needs at least one failure to open",
+            ));
         }
         if self.timeout.is_zero() {
             return Err(Error::Config("the timeout must be longer than zero"));
@@ -262,8 +264,8 @@ impl Share {
 
     /// `count` scaled by the share, rounded down, at least 1.
     pub fn of(&self, count: u64) -> u64 {
-        let scaled =
-            u128::from(count) * u128::from(self.numerator.get()) / u128::from(self.denominator.get());
+        let scaled = u128::from(count) * u128::from(self.numerator.get())
+            / u128::from(self.denominator.get());
         u64::try_from(scaled).unwrap_or(u64::MAX).max(1)
     }
 }

@@ -65,7 +65,9 @@ mod sealed {
 
 /// A core policy that the Redis scripts decide exactly as the core does: every ratecell
 /// algorithm, and [`Limiter`] (any of them chosen at runtime).
-pub trait RedisPolicy: Algorithm<State: Send> + Clone + Send + Sync + 'static + sealed::Sealed {
+pub trait RedisPolicy:
+    Algorithm<State: Send> + Clone + Send + Sync + 'static + sealed::Sealed
+{
     /// The script arguments of this policy.
     fn spec(&self) -> Result<Spec, Error>;
 
@@ -88,7 +90,12 @@ impl RedisPolicy for Gcra {
         let q = self.quota();
         Ok(Spec::new(
             Script::Gcra,
-            &[&"gcra", &q.limit(), &q.period_nanos().as_nanos(), &q.burst()],
+            &[
+                &"gcra",
+                &q.limit(),
+                &q.period_nanos().as_nanos(),
+                &q.burst(),
+            ],
         ))
     }
 
@@ -269,13 +276,19 @@ mod tests {
             args(Spec::of(&SlidingLog::<8>::new(q)).unwrap()),
             "sliding_log 7 60000000000 8"
         );
-        let tier = Burst::new(Quota::parse("100/minute burst 120").unwrap(), Duration::from_secs(10));
+        let tier = Burst::new(
+            Quota::parse("100/minute burst 120").unwrap(),
+            Duration::from_secs(10),
+        );
         assert_eq!(
             args(Spec::of(&tier.unwrap()).unwrap()),
             "burst 100 60000000000 120 10000000000"
         );
         let sessions = Concurrency::<4>::new(2, Duration::from_secs(30)).unwrap();
-        assert_eq!(args(Spec::of(&sessions).unwrap()), "concurrency 2 30000000000");
+        assert_eq!(
+            args(Spec::of(&sessions).unwrap()),
+            "concurrency 2 30000000000"
+        );
         assert_eq!(args(Spec::of(&Credits::new(0)).unwrap()), "credits 0");
         let gcra = Limiter::from(Gcra::new(q));
         assert_eq!(Spec::of(&gcra).unwrap().script(), Script::Gcra);
@@ -285,9 +298,15 @@ mod tests {
     fn a_share_scales_counts_and_keeps_periods() {
         let half = Share::new(1, 2).unwrap();
         let g = Gcra::new(Quota::parse("100/minute burst 120").unwrap());
-        assert_eq!(g.shared(half).unwrap().quota().to_string(), "50/minute burst 60");
-        let b = Burst::new(Quota::parse("100/minute burst 120").unwrap(), Duration::from_secs(10))
-            .unwrap();
+        assert_eq!(
+            g.shared(half).unwrap().quota().to_string(),
+            "50/minute burst 60"
+        );
+        let b = Burst::new(
+            Quota::parse("100/minute burst 120").unwrap(),
+            Duration::from_secs(10),
+        )
+        .unwrap();
         let b = b.shared(half).unwrap();
         assert_eq!((b.limit(), b.burst()), (50, 60));
         assert!(Share::new(0, 1).is_err());

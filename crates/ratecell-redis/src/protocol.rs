@@ -39,8 +39,8 @@ impl Call {
         call
     }
 
-    pub(crate) fn arg(mut self, arg: impl ToString) -> Call {
-        self.args.push(arg.to_string());
+    pub(crate) fn arg(mut self, arg: impl Into<u64>) -> Call {
+        self.args.push(arg.into().to_string());
         self
     }
 }
@@ -116,7 +116,9 @@ impl Reply {
             Some(Field::Text(s)) => s
                 .parse()
                 .map_err(|_| protocol(format!("field {i} is not a u64: {s}"))),
-            Some(Field::Int(n)) => u64::try_from(*n).map_err(|_| protocol(format!("field {i} is {n}"))),
+            Some(Field::Int(n)) => {
+                u64::try_from(*n).map_err(|_| protocol(format!("field {i} is {n}")))
+            }
             None => Err(protocol(format!("field {i} is missing"))),
         }
     }
@@ -140,7 +142,8 @@ impl Reply {
         }
     }
 
-    /// A decision in fields `i..i + 5`: allowed, limit, remaining, retry_after, reset_after.
+    /// A decision in fields `i..i + 5`: `allowed`, `limit`, `remaining`,
+    /// `retry_after`, `reset_after`.
     pub(crate) fn decision(&self, i: usize) -> Result<Decision, Error> {
         Ok(Decision {
             allowed: self.flag(i)?,
@@ -185,7 +188,9 @@ mod tests {
         let v = Value::Array(vec![bulk("insufficient_capacity"), bulk("0"), bulk("5")]);
         assert!(matches!(
             Reply::parse(v),
-            Err(Error::Limit(ratecell::Error::InsufficientCapacity { capacity: 5 }))
+            Err(Error::Limit(ratecell::Error::InsufficientCapacity {
+                capacity: 5
+            }))
         ));
         assert!(matches!(Reply::parse(Value::Nil), Err(Error::Protocol(_))));
     }
@@ -194,9 +199,13 @@ mod tests {
     fn calls_carry_the_header_then_the_spec() {
         let spec = Spec::of(&ratecell::Credits::new(10)).unwrap();
         let options = Options::default();
-        let call = Call::on(&spec, "check", "k".into(), Now::At(Nanos::new(5)), &options).arg(3);
+        let call =
+            Call::on(&spec, "check", "k".into(), Now::At(Nanos::new(5)), &options).arg(3_u64);
         assert_eq!(call.keys, ["k"]);
-        assert_eq!(call.args, ["check", "5", "1704067200", "0", "credits", "10", "3"]);
+        assert_eq!(
+            call.args,
+            ["check", "5", "1704067200", "0", "credits", "10", "3"]
+        );
         let call = Call::on(&spec, "check", "k".into(), Now::Server, &options);
         assert_eq!(call.args[1], "");
     }

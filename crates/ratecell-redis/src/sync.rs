@@ -98,7 +98,11 @@ impl RedisStore {
     ) -> Result<RedisLimiter<A>, Error> {
         Ok(RedisLimiter {
             store: self.clone(),
-            target: Arc::new(Target::new(name.into(), policy, self.inner.options.clone())?),
+            target: Arc::new(Target::new(
+                name.into(),
+                policy,
+                self.inner.options.clone(),
+            )?),
         })
     }
 
@@ -152,7 +156,11 @@ impl RedisStore {
     }
 
     fn give_back(&self, con: Connection) {
-        let mut idle = self.inner.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut idle = self
+            .inner
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if idle.len() < self.inner.options.pool() {
             idle.push(con);
         }
@@ -323,7 +331,11 @@ impl RedisLimiter<TokenBucket> {
             mark_cancelled(reservation);
             return Ok(0);
         };
-        let back = finish(self.store.run(&call), |r| r.u64(0), |e| t.cancel_degraded(now, e))?;
+        let back = finish(
+            self.store.run(&call),
+            |r| r.u64(0),
+            |e| t.cancel_degraded(now, e),
+        )?;
         mark_cancelled(reservation);
         Ok(back.value)
     }
@@ -337,17 +349,20 @@ impl<const SLOTS: usize> RedisLimiter<Concurrency<SLOTS>> {
         now: impl Into<Now>,
     ) -> Result<(Decision, Option<RedisLease>), Error> {
         let (t, now) = (&self.target, now.into());
-        finish(
-            self.store.run(&t.call("acquire", key, now)),
-            lease,
-            |e| t.acquire_degraded(key, now, e),
-        )
+        finish(self.store.run(&t.call("acquire", key, now)), lease, |e| {
+            t.acquire_degraded(key, now, e)
+        })
         .map(|o| o.value)
     }
 
     /// Releases a lease: true when it was live and its slot is now free. Never frees another
     /// holder's slot.
-    pub fn release(&self, key: &str, now: impl Into<Now>, lease: RedisLease) -> Result<bool, Error> {
+    pub fn release(
+        &self,
+        key: &str,
+        now: impl Into<Now>,
+        lease: RedisLease,
+    ) -> Result<bool, Error> {
         self.lease_op(false, key, now.into(), lease)
     }
 
@@ -363,14 +378,18 @@ impl<const SLOTS: usize> RedisLimiter<Concurrency<SLOTS>> {
         }
         let op = if renew { "renew" } else { "release" };
         let result = self.store.run(&t.lease_call(op, key, now, lease));
-        finish(result, |r| r.flag(0), |e| match t.failure {
-            FailurePolicy::Error => Err(e),
-            _ => Ok(Outcome {
-                value: false,
-                now: Nanos::ZERO,
-                degraded: Some(e),
-            }),
-        })
+        finish(
+            result,
+            |r| r.flag(0),
+            |e| match t.failure {
+                FailurePolicy::Error => Err(e),
+                _ => Ok(Outcome {
+                    value: false,
+                    now: Nanos::ZERO,
+                    degraded: Some(e),
+                }),
+            },
+        )
         .map(|o| o.value)
     }
 }

@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use ratecell::{
-    AllOfDecision, Concurrency, Credits, Decision, Lease, Limiter, Nanos, TokenBucket,
-};
+use ratecell::{AllOfDecision, Concurrency, Credits, Decision, Lease, Limiter, Nanos, TokenBucket};
 use redis::Value;
 
 use crate::error::Error;
@@ -207,7 +205,12 @@ impl<A: RedisPolicy> Target<A> {
     }
 
     pub(crate) fn reset_call(&self, key: &str) -> Call {
-        let mut call = Call::new(self.spec.script(), "reset", Now::At(Nanos::ZERO), &self.options);
+        let mut call = Call::new(
+            self.spec.script(),
+            "reset",
+            Now::At(Nanos::ZERO),
+            &self.options,
+        );
         call.keys.push(self.key(key));
         call
     }
@@ -265,7 +268,11 @@ impl Target<TokenBucket> {
     ) -> Result<Outcome<RedisReservation>, Error> {
         let checked = self.check_degraded(key, now, cost, cause)?;
         let d = checked.value;
-        let wait = if d.allowed { Nanos::ZERO } else { d.retry_after };
+        let wait = if d.allowed {
+            Nanos::ZERO
+        } else {
+            d.retry_after
+        };
         Ok(Outcome {
             value: RedisReservation {
                 committed: d.allowed && cost > 0,
@@ -352,26 +359,23 @@ impl<const SLOTS: usize> Target<Concurrency<SLOTS>> {
         cause: Error,
     ) -> Result<Outcome<(Decision, Option<RedisLease>)>, Error> {
         let at = local_now(now, &self.options);
-        let value = match (&self.local, self.failure) {
-            (Some(local), FailurePolicy::Fallback(_)) => {
-                let (d, lease) = local.acquire(key, at);
-                let lease = lease.map(|l| RedisLease {
-                    slot: l.slot(),
-                    serial: l.serial(),
-                    local: true,
-                });
-                (d.decision(), lease)
-            }
-            _ => {
-                let d = policy_decision(self.failure, self.policy.limit(), 1, &cause, &self.options)?;
-                // Failing open grants a lease that nothing will ever count.
-                let lease = d.allowed.then_some(RedisLease {
-                    slot: 0,
-                    serial: 0,
-                    local: true,
-                });
-                (d, lease)
-            }
+        let value = if let (Some(local), FailurePolicy::Fallback(_)) = (&self.local, self.failure) {
+            let (d, lease) = local.acquire(key, at);
+            let lease = lease.map(|l| RedisLease {
+                slot: l.slot(),
+                serial: l.serial(),
+                local: true,
+            });
+            (d.decision(), lease)
+        } else {
+            let d = policy_decision(self.failure, self.policy.limit(), 1, &cause, &self.options)?;
+            // Failing open grants a lease that nothing will ever count.
+            let lease = d.allowed.then_some(RedisLease {
+                slot: 0,
+                serial: 0,
+                local: true,
+            });
+            (d, lease)
         };
         Ok(Outcome {
             value,
@@ -492,7 +496,11 @@ impl AllOfTarget {
 
     pub(crate) fn reset_call(&self, key: &str) -> Call {
         let mut call = Call::new(Script::AllOf, "reset", Now::At(Nanos::ZERO), &self.options);
-        call.keys = self.names.iter().map(|n| self.options.key(key, n)).collect();
+        call.keys = self
+            .names
+            .iter()
+            .map(|n| self.options.key(key, n))
+            .collect();
         call
     }
 
@@ -515,32 +523,35 @@ impl AllOfTarget {
         cause: Error,
     ) -> Result<Outcome<AllOfDecision>, Error> {
         let at = local_now(now, &self.options);
-        let value = match (&self.local, self.failure) {
-            (Some(local), FailurePolicy::Fallback(_)) => local.check_costs(key, at, costs)?,
-            _ => {
-                // The core's errors first: a cost above its member's capacity.
-                for (member, &cost) in self.members.iter().zip(costs) {
-                    if cost > member.capacity() {
-                        return Err(ratecell::Error::InsufficientCapacity {
-                            capacity: member.capacity(),
-                        }
-                        .into());
+        let value = if let (Some(local), FailurePolicy::Fallback(_)) = (&self.local, self.failure) {
+            local.check_costs(key, at, costs)?
+        } else {
+            // The core's errors first: a cost above its member's capacity.
+            for (member, &cost) in self.members.iter().zip(costs) {
+                if cost > member.capacity() {
+                    return Err(ratecell::Error::InsufficientCapacity {
+                        capacity: member.capacity(),
                     }
+                    .into());
                 }
-                let d = policy_decision(self.failure, u64::MAX, 0, &cause, &self.options)?;
-                // Failing open reports every member as fresh after the request.
-                let left = self.members.iter().zip(costs);
-                let left = left.map(|(m, &cost)| m.capacity() - cost).min();
-                let d = Decision {
-                    limit: self.capacity(),
-                    remaining: if d.allowed { left.unwrap_or(u64::MAX) } else { 0 },
-                    ..d
-                };
-                AllOfDecision {
-                    decision: d,
-                    refused_by: (!d.allowed).then_some(0),
-                    tightest: 0,
-                }
+            }
+            let d = policy_decision(self.failure, u64::MAX, 0, &cause, &self.options)?;
+            // Failing open reports every member as fresh after the request.
+            let left = self.members.iter().zip(costs);
+            let left = left.map(|(m, &cost)| m.capacity() - cost).min();
+            let d = Decision {
+                limit: self.capacity(),
+                remaining: if d.allowed {
+                    left.unwrap_or(u64::MAX)
+                } else {
+                    0
+                },
+                ..d
+            };
+            AllOfDecision {
+                decision: d,
+                refused_by: (!d.allowed).then_some(0),
+                tightest: 0,
             }
         };
         Ok(Outcome {

@@ -29,18 +29,30 @@ fn keys_are_named_with_the_user_key_as_hash_tag() {
     let plan = store
         .limiter("plan", Gcra::new(Quota::per_minute(120).expect("quota")))
         .expect("a limiter");
-    assert_eq!(plan.redis_key("user-7"), format!("{prefix}:{{user-7}}:plan"));
+    assert_eq!(
+        plan.redis_key("user-7"),
+        format!("{prefix}:{{user-7}}:plan")
+    );
     let all = store
         .all_of([
-            ("plan", Limiter::from(Gcra::new(Quota::per_minute(120).expect("quota")))),
-            ("analysis", Limiter::from(Gcra::new(Quota::per_minute(30).expect("quota")))),
+            (
+                "plan",
+                Limiter::from(Gcra::new(Quota::per_minute(120).expect("quota"))),
+            ),
+            (
+                "analysis",
+                Limiter::from(Gcra::new(Quota::per_minute(30).expect("quota"))),
+            ),
         ])
         .expect("a combination");
     assert!(all.check("user-7", 1).expect("a decision").decision.allowed);
     let mut con = common::connection(&url);
     for name in ["plan", "analysis"] {
         let key = format!("{prefix}:{{user-7}}:{name}");
-        let exists: bool = redis::cmd("EXISTS").arg(&key).query(&mut con).expect("EXISTS");
+        let exists: bool = redis::cmd("EXISTS")
+            .arg(&key)
+            .query(&mut con)
+            .expect("EXISTS");
         assert!(exists, "{key}");
     }
     // The member named "plan" is the limiter named "plan": they share the state.
@@ -73,12 +85,18 @@ fn keys_expire_when_fresh_and_idle_keys_disappear() {
     assert!(!exists, "an idle key expired");
     // A fixed window's key lives until the end of its window.
     let window = store
-        .limiter("window", FixedWindow::new(Quota::per_second(10).expect("quota")))
+        .limiter(
+            "window",
+            FixedWindow::new(Quota::per_second(10).expect("quota")),
+        )
         .expect("a limiter");
     let o = window.outcome("c", Now::Server, 1).expect("a decision");
     let ttl = pttl(&mut con, &window.redis_key("c"));
     let until_end = o.value.reset_after.as_nanos().div_ceil(1_000_000);
-    assert!(ttl > 0 && ttl as u64 <= until_end, "PTTL {ttl}, window ends in {until_end} ms");
+    assert!(
+        ttl > 0 && ttl.cast_unsigned() <= until_end,
+        "PTTL {ttl}, window ends in {until_end} ms"
+    );
     // A peek writes nothing.
     assert!(gcra.peek("never-charged").expect("a decision").allowed);
     let exists: bool = redis::cmd("EXISTS")
@@ -93,7 +111,9 @@ fn keys_that_are_never_fresh_again_persist() {
     let url = server_or_skip!();
     let store = RedisStore::open(&url, live_options("persist")).expect("a store");
     let mut con = common::connection(&url);
-    let credits = store.limiter("credits", Credits::new(10)).expect("a limiter");
+    let credits = store
+        .limiter("credits", Credits::new(10))
+        .expect("a limiter");
     assert!(credits.check("a", 3).expect("a decision").allowed);
     assert_eq!(pttl(&mut con, &credits.redis_key("a")), -1);
     let empty = store
@@ -125,8 +145,13 @@ fn server_time_counts_from_the_epoch_and_every_client_agrees() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
         .saturating_sub(Duration::from_secs(ratecell_redis::DEFAULT_EPOCH));
-    let skew = Nanos::from_duration(local).as_nanos().abs_diff(third.now.as_nanos());
-    assert!(skew < 5_000_000_000, "server and local clocks differ by {skew} ns");
+    let skew = Nanos::from_duration(local)
+        .as_nanos()
+        .abs_diff(third.now.as_nanos());
+    assert!(
+        skew < 5_000_000_000,
+        "server and local clocks differ by {skew} ns"
+    );
     assert_eq!(
         third.value.retry_after.saturating_add(third.now),
         first.now.saturating_add(Nanos::from_millis(500)),
@@ -150,7 +175,10 @@ fn a_flushed_server_gets_the_scripts_again() {
         .limiter("g", Gcra::new(Quota::per_second(5).expect("quota")))
         .expect("a limiter");
     assert!(gcra.check("k", 1).expect("a decision").allowed);
-    let () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut con).expect("SCRIPT FLUSH");
+    let () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query(&mut con)
+        .expect("SCRIPT FLUSH");
     let d = gcra.check("k", 1).expect("a decision after NOSCRIPT");
     assert_eq!(d.remaining, 3);
 }
@@ -167,7 +195,9 @@ fn errors_that_are_not_about_availability_are_returned_as_they_are() {
     // A cost above the capacity: the core's error, and nothing written.
     assert!(matches!(
         gcra.check("k", 6),
-        Err(Error::Limit(ratecell::Error::InsufficientCapacity { capacity: 5 }))
+        Err(Error::Limit(ratecell::Error::InsufficientCapacity {
+            capacity: 5
+        }))
     ));
     let mut con = common::connection(&url);
     let exists: bool = redis::cmd("EXISTS")
@@ -188,9 +218,17 @@ fn errors_that_are_not_about_availability_are_returned_as_they_are() {
     }
     assert_eq!(store.health(), Health::Closed { failures: 0 });
     // A malformed call is an error reply that says what is wrong.
-    let e = common::call(&mut con, Script::Gcra, &["x"], &["check", "", "", "0", "gcra", "5", "1000", "0", "1"])
-        .expect_err("burst 0 is invalid");
-    assert!(e.to_string().contains("ratecell: burst must be at least 1"), "{e}");
+    let e = common::call(
+        &mut con,
+        Script::Gcra,
+        &["x"],
+        &["check", "", "", "0", "gcra", "5", "1000", "0", "1"],
+    )
+    .expect_err("burst 0 is invalid");
+    assert!(
+        e.to_string().contains("ratecell: burst must be at least 1"),
+        "{e}"
+    );
 }
 
 #[test]

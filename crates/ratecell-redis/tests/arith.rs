@@ -18,9 +18,17 @@ fn arith(con: &mut redis::Connection, f: &str, operands: &[String]) -> Vec<Strin
 /// The reference: exact results of the same functions, in u128 where they fit, as text.
 fn expected(f: &str, a: u128, b: u128) -> Vec<String> {
     match f {
-        "add" => vec![a.checked_add(b).expect("operands chosen to fit").to_string()],
+        "add" => vec![
+            a.checked_add(b)
+                .expect("operands chosen to fit")
+                .to_string(),
+        ],
         "sub" => vec![a.saturating_sub(b).to_string()],
-        "mul" => vec![a.checked_mul(b).expect("operands chosen to fit").to_string()],
+        "mul" => vec![
+            a.checked_mul(b)
+                .expect("operands chosen to fit")
+                .to_string(),
+        ],
         "divmod" => vec![(a / b).to_string(), (a % b).to_string()],
         "div_ceil" => vec![a.div_ceil(b).to_string()],
         "cmp" => vec![(a.cmp(&b) as i8).to_string()],
@@ -56,13 +64,18 @@ fn edge_values_compute_exactly() {
     let mut checked = 0;
     for &a in &EDGES {
         let s = a.to_string();
-        assert_eq!(arith(&mut con, "str", &[s.clone()]), [s.clone()]);
+        assert_eq!(
+            arith(&mut con, "str", std::slice::from_ref(&s)),
+            std::slice::from_ref(&s)
+        );
         for &b in &EDGES {
             for f in ["add", "sub", "cmp", "mul", "divmod", "div_ceil"] {
                 if (f == "divmod" || f == "div_ceil") && b == 0 {
                     continue;
                 }
-                if (f == "mul" && a.checked_mul(b).is_none()) || (f == "add" && a.checked_add(b).is_none()) {
+                if (f == "mul" && a.checked_mul(b).is_none())
+                    || (f == "add" && a.checked_add(b).is_none())
+                {
                     continue;
                 }
                 let got = arith(&mut con, f, &[s.clone(), b.to_string()]);
@@ -78,14 +91,23 @@ fn edge_values_compute_exactly() {
 fn products_near_two_to_the_128_and_their_quotients_are_exact() {
     let url = server_or_skip!();
     let mut con = common::connection(&url);
-    let max = u64::MAX as u128;
+    let max = u128::from(u64::MAX);
     // u64::MAX squared is 2^128 - 2^65 + 1, the largest product of two u64.
     let square = max * max;
     assert_eq!(
         arith(&mut con, "mul", &[max.to_string(), max.to_string()]),
         [square.to_string()]
     );
-    for d in [max, max - 1, 1 << 63, (1 << 53) + 1, 3, 1 << 24, 600_000_000, 7] {
+    for d in [
+        max,
+        max - 1,
+        1 << 63,
+        (1 << 53) + 1,
+        3,
+        1 << 24,
+        600_000_000,
+        7,
+    ] {
         assert_eq!(
             arith(&mut con, "divmod", &[square.to_string(), d.to_string()]),
             expected("divmod", square, d),
@@ -98,7 +120,11 @@ fn products_near_two_to_the_128_and_their_quotients_are_exact() {
         ["340282366920938463463374607431768211456"]
     );
     assert_eq!(
-        arith(&mut con, "divmod", &[u128::MAX.to_string(), max.to_string()]),
+        arith(
+            &mut con,
+            "divmod",
+            &[u128::MAX.to_string(), max.to_string()]
+        ),
         expected("divmod", u128::MAX, max)
     );
 }
@@ -133,7 +159,10 @@ fn malformed_operands_are_errors_not_numbers() {
     let mut con = common::connection(&url);
     for bad in ["", "-1", "1e3", "0x10", "12 ", &"9".repeat(41)] {
         let args = ["arith", "0", "", "0", "str", bad];
-        assert!(common::call(&mut con, Script::Arith, &[], &args).is_err(), "{bad:?}");
+        assert!(
+            common::call(&mut con, Script::Arith, &[], &args).is_err(),
+            "{bad:?}"
+        );
     }
 }
 

@@ -19,17 +19,17 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use ratecell::{
-    AllOf, Burst, BurstState, Concurrency, ConcurrencyState, Credits, CreditsState,
-    Decision, FixedWindow, FixedWindowState, Gcra, GcraState, Lease, Limiter, LimiterState, Nanos,
-    Quota, Reservation, SlidingLog, SlidingLogState, SlidingWindow, SlidingWindowState,
-    TokenBucket, TokenBucketState,
+    AllOf, Burst, BurstState, Concurrency, ConcurrencyState, Credits, CreditsState, Decision,
+    FixedWindow, FixedWindowState, Gcra, GcraState, Lease, Limiter, LimiterState, Nanos, Quota,
+    Reservation, SlidingLog, SlidingLogState, SlidingWindow, SlidingWindowState, TokenBucket,
+    TokenBucketState,
 };
 use ratecell_redis::sync::RedisStore;
 use ratecell_redis::{Error, RedisLease, RedisPolicy, RedisReservation, Script};
 
 const CASES: u32 = 32;
 
-/// (limit, period_ns, burst)
+/// `(limit, period_ns, burst)`
 const QUOTAS: [(u64, u64, u64); 12] = [
     (5, 1_000_000_000, 3),
     (100, 60_000_000_000, 120),
@@ -72,8 +72,12 @@ struct Step {
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(
-        (any::<u8>(), any::<u8>(), any::<u64>(), any::<u64>())
-            .prop_map(|(op, clock, x, y)| Step { op, clock, x, y }),
+        (any::<u8>(), any::<u8>(), any::<u64>(), any::<u64>()).prop_map(|(op, clock, x, y)| Step {
+            op,
+            clock,
+            x,
+            y,
+        }),
         1..40,
     )
 }
@@ -94,7 +98,11 @@ fn advance(now: u64, period: u64, s: &Step) -> u64 {
 /// A cost around the capacity: often within it, sometimes one above.
 fn cost(capacity: u64, s: &Step) -> u64 {
     if capacity == u64::MAX {
-        return if s.y % 4 == 0 { s.y } else { s.y % 2_000 };
+        return if s.y.is_multiple_of(4) {
+            s.y
+        } else {
+            s.y % 2_000
+        };
     }
     s.y % capacity.saturating_add(2).min(1 << 20)
 }
@@ -131,7 +139,7 @@ fn stored(con: &mut redis::Connection, key: &str, fields: &[&str]) -> Vec<u64> {
 /// each the stored fields against `parts` of the core state.
 fn checks<A>(
     url: &str,
-    policy: A,
+    policy: &A,
     start: u64,
     period: u64,
     steps: &[Step],
@@ -142,7 +150,9 @@ where
     A: RedisPolicy,
     A::State: Clone + PartialEq + std::fmt::Debug,
 {
-    let limiter = store(url).limiter("diff", policy.clone()).expect("a limiter");
+    let limiter = store(url)
+        .limiter("diff", policy.clone())
+        .expect("a limiter");
     let mut con = common::connection(url);
     let key = "k";
     let mut state = A::State::default();
@@ -159,7 +169,12 @@ where
         prop_assert_eq!(got, want, "step {} at {} cost {}", i, now, c);
         if !fields.is_empty() {
             let redis_key = limiter.redis_key(key);
-            prop_assert_eq!(stored(&mut con, &redis_key, fields), parts(&state), "state after step {}", i);
+            prop_assert_eq!(
+                stored(&mut con, &redis_key, fields),
+                parts(&state),
+                "state after step {}",
+                i
+            );
         }
     }
     Ok(())
@@ -172,14 +187,14 @@ proptest! {
     fn gcra_decides_as_the_core(q in 0..QUOTAS.len(), start in 0..STARTS.len(), steps in steps()) {
         let Some(url) = common::url() else { return Ok(()) };
         let policy = Gcra::new(quota(QUOTAS[q]));
-        checks(&url, policy, STARTS[start], QUOTAS[q].1, &steps, &["tat"], |s: &GcraState| vec![s.to_bits()])?;
+        checks(&url, &policy, STARTS[start], QUOTAS[q].1, &steps, &["tat"], |s: &GcraState| vec![s.to_bits()])?;
     }
 
     #[test]
     fn fixed_windows_decide_as_the_core(q in 0..QUOTAS.len(), start in 0..STARTS.len(), steps in steps()) {
         let Some(url) = common::url() else { return Ok(()) };
         let policy = FixedWindow::new(quota(QUOTAS[q]));
-        checks(&url, policy, STARTS[start], QUOTAS[q].1, &steps, &["start", "count"],
+        checks(&url, &policy, STARTS[start], QUOTAS[q].1, &steps, &["start", "count"],
             |s: &FixedWindowState| if s.count() == 0 { vec![0, 0] } else { vec![s.window_start().as_nanos(), s.count()] })?;
     }
 
@@ -187,7 +202,7 @@ proptest! {
     fn sliding_windows_decide_as_the_core(q in 0..QUOTAS.len(), start in 0..STARTS.len(), steps in steps()) {
         let Some(url) = common::url() else { return Ok(()) };
         let policy = SlidingWindow::new(quota(QUOTAS[q]));
-        checks(&url, policy, STARTS[start], QUOTAS[q].1, &steps, &["start", "previous", "current"],
+        checks(&url, &policy, STARTS[start], QUOTAS[q].1, &steps, &["start", "previous", "current"],
             |s: &SlidingWindowState| vec![s.window_start().as_nanos(), s.previous(), s.current()])?;
     }
 
@@ -196,9 +211,9 @@ proptest! {
         let Some(url) = common::url() else { return Ok(()) };
         let period = QUOTAS[q].1;
         if big {
-            checks(&url, SlidingLog::<64>::new(quota(QUOTAS[q])), STARTS[start], period, &steps, &[], |_: &SlidingLogState<64>| vec![])?;
+            checks(&url, &SlidingLog::<64>::new(quota(QUOTAS[q])), STARTS[start], period, &steps, &[], |_: &SlidingLogState<64>| vec![])?;
         } else {
-            checks(&url, SlidingLog::<3>::new(quota(QUOTAS[q])), STARTS[start], period, &steps, &[], |_: &SlidingLogState<3>| vec![])?;
+            checks(&url, &SlidingLog::<3>::new(quota(QUOTAS[q])), STARTS[start], period, &steps, &[], |_: &SlidingLogState<3>| vec![])?;
         }
     }
 
@@ -208,7 +223,7 @@ proptest! {
         let (limit, period, burst) = QUOTAS[q];
         let window = [period / 4, period / 2, period, 10_000_000_000][w];
         let Ok(policy) = Burst::from_nanos(limit, period, burst, window) else { return Ok(()) };
-        checks(&url, policy, STARTS[start], period, &steps, &["sustained", "peak"], |s: &BurstState| s.to_bits().to_vec())?;
+        checks(&url, &policy, STARTS[start], period, &steps, &["sustained", "peak"], |s: &BurstState| s.to_bits().to_vec())?;
     }
 
     #[test]
@@ -408,7 +423,7 @@ proptest! {
                     let d2 = d.decision;
                     vec!["ok".into(), t.clone(), u8::from(d2.allowed).to_string(), d2.limit.to_string(), d2.remaining.to_string(),
                         d2.retry_after.as_nanos().to_string(), d2.reset_after.as_nanos().to_string(),
-                        d.refused_by.map_or(-1, |x| x as i64).to_string(), d.tightest.to_string()]
+                        d.refused_by.map_or(-1, |x| i64::try_from(x).expect("an index")).to_string(), d.tightest.to_string()]
                 }
                 Err(ratecell::Error::InsufficientCapacity { capacity }) => {
                     let member = usize::from(costs[0] <= gq.burst());

@@ -30,7 +30,10 @@ fn gcra() -> Gcra {
 }
 
 /// Calls `f` until it succeeds without degrading, for at most `within`.
-fn recovers<T>(within: Duration, mut f: impl FnMut() -> Result<ratecell_redis::Outcome<T>, Error>) -> ratecell_redis::Outcome<T> {
+fn recovers<T>(
+    within: Duration,
+    mut f: impl FnMut() -> Result<ratecell_redis::Outcome<T>, Error>,
+) -> ratecell_redis::Outcome<T> {
     let start = Instant::now();
     loop {
         if let Ok(o) = f()
@@ -43,10 +46,11 @@ fn recovers<T>(within: Duration, mut f: impl FnMut() -> Result<ratecell_redis::O
     }
 }
 
+// One outage told in order, from before to after: splitting it would hide the sequence.
+#[allow(clippy::too_many_lines)]
 #[test]
 fn every_failure_policy_decides_while_redis_is_down_and_redis_decides_again_when_it_returns() {
-    let _ = server_or_skip!();
-    let mut server = common::OwnServer::start("fault-policies");
+    let mut server = own_server_or_skip!("fault-policies");
     let store = RedisStore::open(&server.url(), options("fault")).expect("a store");
     let limiter = |name: &str, failure| {
         store
@@ -78,9 +82,13 @@ fn every_failure_policy_decides_while_redis_is_down_and_redis_decides_again_when
         let (closed, stop, seen) = (closed.clone(), stop.clone(), seen.clone());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                let o = closed.outcome("traffic", Now::Server, 1).expect("fail-closed never errs");
+                let o = closed
+                    .outcome("traffic", Now::Server, 1)
+                    .expect("fail-closed never errs");
                 let attempted = !matches!(o.degraded, Some(Error::CircuitOpen { .. }));
-                seen.lock().expect("lock").push((o.degraded.is_some(), attempted));
+                seen.lock()
+                    .expect("lock")
+                    .push((o.degraded.is_some(), attempted));
                 std::thread::sleep(Duration::from_micros(200));
             }
         })
@@ -90,12 +98,18 @@ fn every_failure_policy_decides_while_redis_is_down_and_redis_decides_again_when
     std::thread::sleep(Duration::from_millis(20));
 
     // Down: each policy answers.
-    let e = error.check("k", 1).expect_err("the error policy reports the failure");
+    let e = error
+        .check("k", 1)
+        .expect_err("the error policy reports the failure");
     assert!(e.is_unavailable(), "{e}");
-    let o = open.outcome("k", Now::Server, 1).expect("fail open decides");
+    let o = open
+        .outcome("k", Now::Server, 1)
+        .expect("fail open decides");
     assert!(o.value.allowed && o.degraded.is_some());
     assert_eq!((o.value.limit, o.value.remaining), (4, 3));
-    let o = closed.outcome("k", Now::Server, 1).expect("fail closed decides");
+    let o = closed
+        .outcome("k", Now::Server, 1)
+        .expect("fail closed decides");
     assert!(!o.value.allowed && o.degraded.is_some());
     assert!(o.value.retry_after > Nanos::ZERO);
     // The fallback enforces half the quota in this process: 5/second burst 2.
@@ -108,26 +122,45 @@ fn every_failure_policy_decides_while_redis_is_down_and_redis_decides_again_when
         })
         .collect();
     assert_eq!(local, [true, true, false, false]);
-    let d = all.check_at("k", Nanos::from_secs(1_000), 2).expect("the fallback decides");
+    let d = all
+        .check_at("k", Nanos::from_secs(1_000), 2)
+        .expect("the fallback decides");
     assert!(d.decision.allowed);
-    assert!(!all.check_at("k", Nanos::from_secs(1_000), 1).expect("a decision").decision.allowed);
+    assert!(
+        !all.check_at("k", Nanos::from_secs(1_000), 1)
+            .expect("a decision")
+            .decision
+            .allowed
+    );
     // A cost above the capacity is still the core's error, whatever the policy.
     assert!(matches!(open.check("k", 5), Err(Error::Limit(_))));
 
     // No storm: with the circuit open, calls do not reach for the network.
-    assert!(matches!(store.health(), Health::Open { .. } | Health::Probing));
+    assert!(matches!(
+        store.health(),
+        Health::Open { .. } | Health::Probing
+    ));
     let start = Instant::now();
     let skipped = (0..1_000)
         .filter(|_| matches!(error.check("k", 1), Err(Error::CircuitOpen { .. })))
         .count();
-    assert!(skipped >= 900, "only {skipped} of 1000 calls skipped the network");
-    assert!(start.elapsed() < Duration::from_millis(500), "{:?}", start.elapsed());
+    assert!(
+        skipped >= 900,
+        "only {skipped} of 1000 calls skipped the network"
+    );
+    assert!(
+        start.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        start.elapsed()
+    );
     std::thread::sleep(Duration::from_millis(300));
 
     // Back: the limiters recover by themselves (a probe, then the circuit closes); the new
     // server has neither the scripts nor the old state.
     server.restart();
-    let o = recovers(Duration::from_secs(3), || error.outcome("k", Now::Server, 1));
+    let o = recovers(Duration::from_secs(3), || {
+        error.outcome("k", Now::Server, 1)
+    });
     assert_eq!(o.value.remaining, 3, "the restarted server starts fresh");
     assert_eq!(store.health(), Health::Closed { failures: 0 });
     for l in [&open, &closed, &fallback] {
@@ -141,18 +174,23 @@ fn every_failure_policy_decides_while_redis_is_down_and_redis_decides_again_when
     let seen = seen.lock().expect("lock");
     let degraded = seen.iter().filter(|(d, _)| *d).count();
     let attempts_while_down = seen.iter().filter(|(d, a)| *d && *a).count();
-    assert!(degraded > 10, "the outage was seen: {degraded} degraded decisions");
+    assert!(
+        degraded > 10,
+        "the outage was seen: {degraded} degraded decisions"
+    );
     assert!(
         attempts_while_down <= 12,
         "{attempts_while_down} of {degraded} degraded calls tried the network"
     );
-    assert!(!seen.last().expect("traffic").0, "traffic recovered by itself");
+    assert!(
+        !seen.last().expect("traffic").0,
+        "traffic recovered by itself"
+    );
 }
 
 #[test]
 fn a_slow_server_times_out_and_the_breaker_stops_waiting_for_it() {
-    let _ = server_or_skip!();
-    let server = common::OwnServer::start("fault-slow");
+    let server = own_server_or_skip!("fault-slow");
     let store = RedisStore::open(&server.url(), options("slow")).expect("a store");
     let error = store.limiter("error", gcra()).expect("a limiter");
     let closed = store
@@ -171,32 +209,55 @@ fn a_slow_server_times_out_and_the_breaker_stops_waiting_for_it() {
         .expect("CLIENT PAUSE");
     let start = Instant::now();
     let e = error.check("k", 1).expect_err("a timeout");
-    assert!(matches!(e, Error::Timeout(t) if t == Duration::from_millis(100)), "{e}");
-    assert!(start.elapsed() < Duration::from_millis(400), "{:?}", start.elapsed());
-    let o = closed.outcome("k", Now::Server, 1).expect("fail closed decides");
+    assert!(
+        matches!(e, Error::Timeout(t) if t == Duration::from_millis(100)),
+        "{e}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        start.elapsed()
+    );
+    let o = closed
+        .outcome("k", Now::Server, 1)
+        .expect("fail closed decides");
     assert!(!o.value.allowed && o.degraded.is_some());
     // Two timeouts opened the circuit: the next calls do not wait at all.
     let start = Instant::now();
     for _ in 0..100 {
-        assert!(matches!(error.check("k", 1), Err(Error::CircuitOpen { .. })));
+        assert!(matches!(
+            error.check("k", 1),
+            Err(Error::CircuitOpen { .. })
+        ));
     }
-    assert!(start.elapsed() < Duration::from_millis(50), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(50),
+        "{:?}",
+        start.elapsed()
+    );
 
-    let o = recovers(Duration::from_secs(3), || error.outcome("k", Now::Server, 1));
+    let o = recovers(Duration::from_secs(3), || {
+        error.outcome("k", Now::Server, 1)
+    });
     assert!(o.value.allowed);
 }
 
 #[test]
 fn leases_and_reservations_degrade_as_documented() {
-    let _ = server_or_skip!();
-    let mut server = common::OwnServer::start("fault-leases");
+    let mut server = own_server_or_skip!("fault-leases");
     let store = RedisStore::open(&server.url(), options("leases")).expect("a store");
     let sessions: RedisLimiter<Concurrency<4>> = store
-        .limiter("sessions", Concurrency::new(2, Duration::from_secs(30)).expect("a cap"))
+        .limiter(
+            "sessions",
+            Concurrency::new(2, Duration::from_secs(30)).expect("a cap"),
+        )
         .and_then(|l| l.on_failure(FailurePolicy::Fallback(Share::ALL)))
         .expect("a limiter");
     let bucket = store
-        .limiter("bucket", TokenBucket::new(Quota::per_second(2).expect("quota")))
+        .limiter(
+            "bucket",
+            TokenBucket::new(Quota::per_second(2).expect("quota")),
+        )
         .and_then(|l| l.on_failure(FailurePolicy::FailClosed))
         .expect("a limiter");
     let (_, remote) = sessions.acquire("k", Now::Server).expect("a lease");
@@ -209,16 +270,33 @@ fn leases_and_reservations_degrade_as_documented() {
 
     server.kill();
     // The fallback grants local leases, and releases them locally.
-    let (d, local) = sessions.acquire("k", Now::Server).expect("the fallback decides");
+    let (d, local) = sessions
+        .acquire("k", Now::Server)
+        .expect("the fallback decides");
     assert!(d.allowed);
     let local = local.expect("granted locally");
     assert!(local.is_local());
-    assert!(sessions.release("k", Now::Server, local).expect("released locally"));
+    assert!(
+        sessions
+            .release("k", Now::Server, local)
+            .expect("released locally")
+    );
     // A Redis lease cannot be released while Redis is down: nothing is freed.
-    assert!(!sessions.release("k", Now::Server, remote).expect("the policy answers"));
+    assert!(
+        !sessions
+            .release("k", Now::Server, remote)
+            .expect("the policy answers")
+    );
     // Cancelling while Redis is down gives nothing back, and marks the reservation.
-    assert_eq!(bucket.cancel("k", Now::Server, &mut reservation).expect("the policy answers"), 0);
+    assert_eq!(
+        bucket
+            .cancel("k", Now::Server, &mut reservation)
+            .expect("the policy answers"),
+        0
+    );
     assert!(!reservation.is_committed());
-    let r = bucket.reserve("k", Now::Server, 1, Nanos::MAX).expect("the policy answers");
+    let r = bucket
+        .reserve("k", Now::Server, 1, Nanos::MAX)
+        .expect("the policy answers");
     assert!(r.is_local() && !r.is_committed());
 }

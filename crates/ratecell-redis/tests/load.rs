@@ -62,18 +62,32 @@ fn worker_process() {
         .with_ttl_floor(Duration::from_secs(60));
     let store = RedisStore::open(&url, options).expect("a store");
     let mut out = Vec::new();
-    let b = store.limiter("burst", burst()).expect("a limiter");
-    let w = store.limiter("window", window()).expect("a limiter");
-    let c = store.limiter("credits", credits()).expect("a limiter");
+    let by_burst = store.limiter("burst", burst()).expect("a limiter");
+    let by_window = store.limiter("window", window()).expect("a limiter");
+    let by_credits = store.limiter("credits", credits()).expect("a limiter");
     for _ in 0..300 {
-        out.push(line("burst", AT, &b.check_at("shared", AT, 1).expect("a decision")));
-        out.push(line("window", AT, &w.check_at("shared", AT, 1).expect("a decision")));
-        out.push(line("credits", AT, &c.check_at("shared", AT, 1).expect("a decision")));
+        out.push(line(
+            "burst",
+            AT,
+            &by_burst.check_at("shared", AT, 1).expect("a decision"),
+        ));
+        out.push(line(
+            "window",
+            AT,
+            &by_window.check_at("shared", AT, 1).expect("a decision"),
+        ));
+        out.push(line(
+            "credits",
+            AT,
+            &by_credits.check_at("shared", AT, 1).expect("a decision"),
+        ));
     }
-    let s = store.limiter("steady", steady()).expect("a limiter");
+    let by_rate = store.limiter("steady", steady()).expect("a limiter");
     let start = Instant::now();
     while start.elapsed() < Duration::from_millis(600) {
-        let o = s.outcome("shared", Now::Server, 1).expect("a decision");
+        let o = by_rate
+            .outcome("shared", Now::Server, 1)
+            .expect("a decision");
         out.push(line("steady", o.now, &o.value));
     }
     // libtest may have printed the test's name without a newline: start on a line of our own.
@@ -112,7 +126,13 @@ fn processes_sharing_one_quota_admit_exactly_the_quota() {
     let children: Vec<_> = (0..WORKERS)
         .map(|_| {
             Command::new(&exe)
-                .args(["worker_process", "--exact", "--nocapture", "--test-threads", "1"])
+                .args([
+                    "worker_process",
+                    "--exact",
+                    "--nocapture",
+                    "--test-threads",
+                    "1",
+                ])
                 .env("RATECELL_LOAD_WORKER", &prefix)
                 .env(common::URL_VAR, &url)
                 .stdout(Stdio::piped())
@@ -123,7 +143,12 @@ fn processes_sharing_one_quota_admit_exactly_the_quota() {
     let mut seen = Vec::new();
     for mut child in children {
         let stdout = child.stdout.take().expect("piped");
-        seen.extend(BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| parse(&l)));
+        seen.extend(
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .filter_map(|l| parse(&l)),
+        );
         assert!(child.wait().expect("a worker").success(), "a worker failed");
     }
     let admitted = |kind: &str| seen.iter().filter(|s| s.kind == kind && s.allowed).count();
@@ -136,14 +161,25 @@ fn processes_sharing_one_quota_admit_exactly_the_quota() {
     // Server time: Redis's order is the order of the instants it read, admissions first at
     // one instant (a refusal there refuses everything after it), by decreasing remaining.
     let mut timeline: Vec<&Seen> = seen.iter().filter(|s| s.kind == "steady").collect();
-    assert!(timeline.len() > 200, "only {} steady decisions", timeline.len());
+    assert!(
+        timeline.len() > 200,
+        "only {} steady decisions",
+        timeline.len()
+    );
     timeline.sort_by_key(|s| (s.now, !s.allowed, std::cmp::Reverse(s.remaining)));
     let policy = steady();
     let mut state = GcraState::default();
     for (i, s) in timeline.iter().enumerate() {
-        let d = policy.check(&mut state, Nanos::new(s.now), 1).expect("a decision");
+        let d = policy
+            .check(&mut state, Nanos::new(s.now), 1)
+            .expect("a decision");
         let got = (s.allowed, s.remaining, s.retry_after, s.reset_after);
-        let want = (d.allowed, d.remaining, d.retry_after.as_nanos(), d.reset_after.as_nanos());
+        let want = (
+            d.allowed,
+            d.remaining,
+            d.retry_after.as_nanos(),
+            d.reset_after.as_nanos(),
+        );
         assert_eq!(got, want, "decision {i} of {} at {}", timeline.len(), s.now);
     }
     // Over [first, last], GCRA admits at most burst + (last - first) / T.
@@ -155,5 +191,8 @@ fn processes_sharing_one_quota_admit_exactly_the_quota() {
         timeline.len()
     );
     assert!(total <= bound, "{total} admitted, bound {bound}");
-    assert!(total > 20, "the steady rate admitted after the burst: {total}");
+    assert!(
+        total > 20,
+        "the steady rate admitted after the burst: {total}"
+    );
 }

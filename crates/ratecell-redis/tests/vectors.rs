@@ -98,14 +98,22 @@ fn build(store: &RedisStore, spec: &Value) -> Under {
             let members = spec["members"].as_array().expect("members");
             Under::AllOf(
                 store
-                    .all_of(members.iter().enumerate().map(|(i, m)| (format!("m{i}"), limiter(m))))
+                    .all_of(
+                        members
+                            .iter()
+                            .enumerate()
+                            .map(|(i, m)| (format!("m{i}"), limiter(m))),
+                    )
                     .expect("a combination"),
             )
         }
         "concurrency" => {
             let ttl = Duration::from_nanos(field(spec, "ttl_ns"));
             let policy = Concurrency::new(field(spec, "limit"), ttl).expect("valid cap");
-            Under::Leases(store.limiter(name, policy).expect("a limiter"), HashMap::new())
+            Under::Leases(
+                store.limiter(name, policy).expect("a limiter"),
+                HashMap::new(),
+            )
         }
         "token_bucket" => {
             let empty = spec
@@ -113,8 +121,15 @@ fn build(store: &RedisStore, spec: &Value) -> Under {
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
             let bucket = TokenBucket::new(quota(spec));
-            let bucket = if empty { bucket.starting_empty() } else { bucket };
-            Under::Bucket(store.limiter(name, bucket).expect("a limiter"), HashMap::new())
+            let bucket = if empty {
+                bucket.starting_empty()
+            } else {
+                bucket
+            };
+            Under::Bucket(
+                store.limiter(name, bucket).expect("a limiter"),
+                HashMap::new(),
+            )
         }
         "credits" => Under::Credits(
             store
@@ -127,10 +142,31 @@ fn build(store: &RedisStore, spec: &Value) -> Under {
 
 fn error(e: Error) -> Value {
     match e {
-        Error::Limit(ratecell::Error::InsufficientCapacity { .. }) => json!("insufficient_capacity"),
+        Error::Limit(ratecell::Error::InsufficientCapacity { .. }) => {
+            json!("insufficient_capacity")
+        }
         Error::Limit(ratecell::Error::CreditsOverflow { .. }) => json!("credits_overflow"),
         other => panic!("unexpected error {other}"),
     }
+}
+
+/// Resets the key under test, forgetting its reservations and leases.
+fn reset(under: &mut Under, key: &str) {
+    match under {
+        Under::One(l) => l.reset(key),
+        Under::Log(l) => l.reset(key),
+        Under::AllOf(a) => a.reset(key),
+        Under::Leases(l, held) => {
+            held.clear();
+            l.reset(key)
+        }
+        Under::Bucket(l, held) => {
+            held.clear();
+            l.reset(key)
+        }
+        Under::Credits(l) => l.reset(key),
+    }
+    .expect("reset");
 }
 
 /// The step's outcome in the vectors' vocabulary: `(name of the expectation, value)` pairs.
@@ -152,7 +188,12 @@ fn run(under: &mut Under, step: &Value) -> Vec<(&'static str, Value)> {
             let costs: Vec<u64> = if op == "peek" {
                 vec![0; a.members().len()]
             } else {
-                step["costs"].as_array().expect("costs").iter().map(num).collect()
+                step["costs"]
+                    .as_array()
+                    .expect("costs")
+                    .iter()
+                    .map(num)
+                    .collect()
             };
             match a.check_costs(key, now(), &costs) {
                 Ok(d) => {
@@ -166,9 +207,15 @@ fn run(under: &mut Under, step: &Value) -> Vec<(&'static str, Value)> {
         (Under::Leases(c, leases), "acquire") => {
             let (d, lease) = c.acquire(key, now()).expect("acquire");
             if let Some(lease) = lease {
-                leases.insert(step["lease"].as_str().expect("lease name").to_owned(), lease);
+                leases.insert(
+                    step["lease"].as_str().expect("lease name").to_owned(),
+                    lease,
+                );
             }
-            vec![("expect", decision(&d)), ("granted", json!(lease.is_some()))]
+            vec![
+                ("expect", decision(&d)),
+                ("granted", json!(lease.is_some())),
+            ]
         }
         (Under::Leases(c, leases), op @ ("release" | "renew")) => {
             let done = match leases.get(step["lease"].as_str().expect("lease name")) {
@@ -190,7 +237,10 @@ fn run(under: &mut Under, step: &Value) -> Vec<(&'static str, Value)> {
                         ("ready_at_ns", enc(r.ready_at().as_nanos())),
                     ];
                     held.insert(
-                        step["reservation"].as_str().expect("reservation name").to_owned(),
+                        step["reservation"]
+                            .as_str()
+                            .expect("reservation name")
+                            .to_owned(),
                         r,
                     );
                     out
@@ -199,10 +249,11 @@ fn run(under: &mut Under, step: &Value) -> Vec<(&'static str, Value)> {
             }
         }
         (Under::Bucket(b, held), "cancel") => {
-            let returned = match held.get_mut(step["reservation"].as_str().expect("reservation name")) {
-                Some(r) => b.cancel(key, now(), r).expect("cancel"),
-                None => 0,
-            };
+            let returned =
+                match held.get_mut(step["reservation"].as_str().expect("reservation name")) {
+                    Some(r) => b.cancel(key, now(), r).expect("cancel"),
+                    None => 0,
+                };
             vec![("returned", enc(returned))]
         }
         (Under::Credits(c), "check") => decided(c.check_at(key, now(), cost())),
@@ -212,21 +263,7 @@ fn run(under: &mut Under, step: &Value) -> Vec<(&'static str, Value)> {
             Err(e) => vec![("error", error(e))],
         },
         (under, "reset") => {
-            match under {
-                Under::One(l) => l.reset(key),
-                Under::Log(l) => l.reset(key),
-                Under::AllOf(a) => a.reset(key),
-                Under::Leases(l, held) => {
-                    held.clear();
-                    l.reset(key)
-                }
-                Under::Bucket(l, held) => {
-                    held.clear();
-                    l.reset(key)
-                }
-                Under::Credits(l) => l.reset(key),
-            }
-            .expect("reset");
+            reset(under, key);
             Vec::new()
         }
         (_, op) => panic!("operation {op} does not apply to this limiter"),
