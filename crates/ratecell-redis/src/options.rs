@@ -76,7 +76,8 @@ impl Default for Options {
 impl Options {
     /// Keys are named `<prefix>:{<key>}:<limiter name>`. The braces make `<key>` the Redis
     /// Cluster hash tag, so every limit of one key (the members of an `AllOf`) lives in one
-    /// slot. The prefix must not contain braces (checked when a store is built).
+    /// slot. The prefix must not contain braces (checked when a store is built). Redis Cluster
+    /// ignores an empty tag (`{}`): on a cluster, an all-of needs non-empty user keys.
     #[must_use]
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
