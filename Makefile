@@ -126,3 +126,6 @@ c-install-test: ## Install into build/prefix and build the C example with pkg-co
 		-Wl,-rpath,$(CURDIR)/build/prefix/lib
 	$(C_OUT)/bin/example-installed > /dev/null
 	@echo "c-install-test: the installed library, header and ratecell.pc work"
+
+# Redis (test-redis, part of test).
+include redis/redis.mk
