@@ -52,7 +52,7 @@ test-rust: ## Rust unit, property and doc tests
 
 no-std: ## Build the core for two embedded targets without std
 	rustup target add $(NO_STD_TARGETS)
-	set -e; for t in $(NO_STD_TARGETS); do $(CARGO) build -p ratecell --no-default-features --target $$t; done
+	set -e; for t in $(NO_STD_TARGETS); do RUSTFLAGS="-D warnings" $(CARGO) build -p ratecell --no-default-features --target $$t; done
 
 bench-build: ## Check that the benchmarks build
 	$(CARGO) bench --workspace --no-run
