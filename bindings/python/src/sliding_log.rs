@@ -1,0 +1,78 @@
+//! `SlidingLog`: the exact sliding window, one log entry per admitted request.
+
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use ratecell::{Quota, SlidingLogStore};
+
+use crate::error;
+use crate::http::Advert;
+use crate::limiter::{Kind, Options, RateLimiter};
+use crate::quota;
+
+/// Exactly `limit` requests in every window of `period` seconds, wherever it starts: each
+/// key logs its admitted requests (16 bytes each, room for the limit rounded up to 8, 64,
+/// 512 or 4096 entries), so `limit` is at most 4096.
+#[pyclass(frozen, extends = RateLimiter, module = "ratecell")]
+pub(crate) struct SlidingLog {
+    quota: Quota,
+}
+
+impl SlidingLog {
+    fn build(quota: Quota, options: Options) -> PyResult<PyClassInitializer<SlidingLog>> {
+        let store = SlidingLogStore::new(quota, options.store.max_keys, options.store.when_full)
+            .map_err(|e| error::quota_error(e, "SlidingLog"))?;
+        let base = RateLimiter {
+            kind: Kind::Log(store),
+            adverts: Box::new([Advert::rate(options.name.clone(), &quota)]),
+            description: format!("SlidingLog {quota} name={:?}", options.name),
+            clock: options.clock,
+            options: Some(options.store),
+        };
+        Ok(PyClassInitializer::from(base).add_subclass(SlidingLog { quota }))
+    }
+}
+
+#[pymethods]
+impl SlidingLog {
+    #[new]
+    #[pyo3(signature = (limit, period, *, name = None, max_keys = None, when_full = None, clock = None))]
+    fn new(
+        limit: &Bound<'_, PyAny>,
+        period: &Bound<'_, PyAny>,
+        name: Option<&Bound<'_, PyAny>>,
+        max_keys: Option<&Bound<'_, PyAny>>,
+        when_full: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyClassInitializer<SlidingLog>> {
+        let quota = quota::from_args(limit, period, None, "SlidingLog")?;
+        SlidingLog::build(quota, Options::from_args(name, max_keys, when_full, clock)?)
+    }
+
+    /// A `SlidingLog` from a quota string such as `"100/minute"`.
+    #[classmethod]
+    #[pyo3(signature = (quota, *, name = None, max_keys = None, when_full = None, clock = None))]
+    fn parse(
+        cls: &Bound<'_, PyType>,
+        quota: &Bound<'_, PyAny>,
+        name: Option<&Bound<'_, PyAny>>,
+        max_keys: Option<&Bound<'_, PyAny>>,
+        when_full: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<SlidingLog>> {
+        let quota = quota::without_burst(quota::parse(quota)?, "SlidingLog")?;
+        let options = Options::from_args(name, max_keys, when_full, clock)?;
+        Py::new(cls.py(), SlidingLog::build(quota, options)?)
+    }
+
+    /// Requests per period.
+    #[getter]
+    fn limit(&self) -> u64 {
+        self.quota.limit()
+    }
+
+    /// The period in seconds.
+    #[getter]
+    fn period(&self) -> f64 {
+        quota::period_secs(&self.quota)
+    }
+}
