@@ -52,7 +52,7 @@ test-rust: ## Rust unit, property and doc tests
 
 no-std: ## Build the core for two embedded targets without std
 	rustup target add $(NO_STD_TARGETS)
-	for t in $(NO_STD_TARGETS); do $(CARGO) build -p ratecell --no-default-features --target $$t; done
+	set -e; for t in $(NO_STD_TARGETS); do $(CARGO) build -p ratecell --no-default-features --target $$t; done
 
 bench-build: ## Check that the benchmarks build
 	$(CARGO) bench --workspace --no-run
@@ -83,7 +83,7 @@ c-header-update: $(CBINDGEN) ## Regenerate bindings/c/include/ratecell.h
 
 c-test: c-lib ## Compile the C tests with -Wall -Wextra -Werror -std=c11 and run them (shared and static)
 	mkdir -p $(C_OUT)/bin
-	for t in $(C_TESTS); do \
+	set -e; for t in $(C_TESTS); do \
 		$(CC) $(C_FLAGS) -o $(C_OUT)/bin/$$t $(C_DIR)/tests/$$t.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB); \
 		$(C_OUT)/bin/$$t; \
 		$(CC) $(C_FLAGS) -o $(C_OUT)/bin/$$t-static $(C_DIR)/tests/$$t.c $(C_LIB)/libratecell.a $(C_STATIC_DEPS); \
@@ -92,7 +92,7 @@ c-test: c-lib ## Compile the C tests with -Wall -Wextra -Werror -std=c11 and run
 
 c-asan: c-lib ## Run the C tests under AddressSanitizer and UndefinedBehaviorSanitizer
 	mkdir -p $(C_OUT)/bin
-	for t in $(C_TESTS); do \
+	set -e; for t in $(C_TESTS); do \
 		$(CC) $(C_FLAGS) -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 			-o $(C_OUT)/bin/$$t-asan $(C_DIR)/tests/$$t.c $(C_LIB)/libratecell.a $(C_STATIC_DEPS); \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -100,7 +100,7 @@ c-asan: c-lib ## Run the C tests under AddressSanitizer and UndefinedBehaviorSan
 	done
 
 c-valgrind: c-test ## Run the C tests under valgrind (zero errors, no leaks)
-	for t in $(C_TESTS); do \
+	set -e; for t in $(C_TESTS); do \
 		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 			$(C_OUT)/bin/$$t; \
 	done

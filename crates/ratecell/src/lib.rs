@@ -231,7 +231,8 @@
 //!
 //! - `std` (default): [`MonotonicClock`]. Without it the crate is `no_std` and allocation-free,
 //!   and builds for `thumbv6m-none-eabi` and `thumbv7em-none-eabihf`.
-//! - `std` also adds [`KeyedStore`] and [`HashSeed::random`]. [`AtomicGcra`] exists where
+//! - `std` also adds [`KeyedStore`], [`HashSeed::random`], and [`DynSlidingLog`] and
+//!   [`DynConcurrency`] (the const-generic algorithms sized at runtime, for bindings). [`AtomicGcra`] exists where
 //!   the target has 64-bit atomics (not on the two Cortex-M targets above).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -311,6 +312,8 @@ pub mod http;
 pub mod keyed;
 pub mod limiter;
 pub mod quota;
+#[cfg(feature = "std")]
+pub mod sized;
 pub mod sliding_log;
 pub mod sliding_window;
 pub mod time;
@@ -331,6 +334,8 @@ pub use keyed::{ConcurrencyStore, KeyedAllOf, KeyedStore, SlidingLogStore};
 pub use keyed::{HashSeed, Keyed, KeyedTable, WhenFull};
 pub use limiter::{Limiter, LimiterState};
 pub use quota::Quota;
+#[cfg(feature = "std")]
+pub use sized::{DynConcurrency, DynSlidingLog};
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindow, SlidingWindowState};
 #[cfg(feature = "std")]
