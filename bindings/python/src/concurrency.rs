@@ -1,7 +1,7 @@
 //! `Concurrency`: caps on requests in flight per key, with leases that expire after `ttl`.
 
 use pyo3::prelude::*;
-use ratecell::{ConcurrencyStore, Nanos};
+use ratecell::{ConcurrencyStore, KeyedStore, Nanos, SizedConcurrency};
 
 use crate::decision::{Decision, Extra, Source};
 use crate::error;
@@ -13,7 +13,7 @@ use crate::time::{Clock, Invalid, Waiters, nanos_from_seconds, optional_seconds,
 
 /// At most `limit` leases live at once per key; a lease ends when released or `ttl`
 /// seconds after it was acquired or last renewed, so a holder that crashes cannot keep its
-/// slot. `limit` is at most 1024.
+/// slot. `limit` is at most 4096.
 #[pyclass(frozen, module = "ratecell")]
 pub(crate) struct Concurrency {
     store: ConcurrencyStore<Key>,
@@ -49,13 +49,9 @@ impl Concurrency {
             return Err(error::invalid_quota("ttl must be longer than zero"));
         }
         let options = Options::from_args(name, max_keys, when_full, clock)?;
-        let store = ConcurrencyStore::new(
-            limit,
-            ttl.as_duration(),
-            options.store.max_keys,
-            options.store.when_full,
-        )
-        .map_err(|e| error::quota_error(e, "Concurrency"))?;
+        let caps =
+            SizedConcurrency::new(limit, ttl).map_err(|e| error::quota_error(e, "Concurrency"))?;
+        let store = KeyedStore::new(caps, options.store.max_keys, options.store.when_full);
         Ok(Concurrency {
             store,
             description: format!(
@@ -87,7 +83,7 @@ impl Concurrency {
                 Lease {
                     owner: slf.clone().unbind(),
                     key,
-                    lease,
+                    handle: lease,
                 },
             )?),
             None if keyed.is_full() => Extra::Full,
@@ -168,13 +164,13 @@ impl Concurrency {
     /// The most leases live at once per key.
     #[getter]
     fn limit(&self) -> u64 {
-        self.store.limit()
+        self.store.policy().limit()
     }
 
     /// Seconds a lease lives after its acquisition or last renewal.
     #[getter]
     fn ttl(&self) -> f64 {
-        secs(self.store.ttl())
+        secs(self.store.policy().ttl())
     }
 
     /// The clock this limiter reads.
@@ -218,7 +214,7 @@ impl Concurrency {
 pub(crate) struct Lease {
     owner: Py<Concurrency>,
     key: Key,
-    lease: ratecell::Lease,
+    handle: ratecell::Lease,
 }
 
 #[pymethods]
@@ -229,7 +225,7 @@ impl Lease {
         let owner = self.owner.get();
         let done = owner
             .store
-            .release(&self.key[..], self.lease, owner.clock.now());
+            .release(&self.key[..], self.handle, owner.clock.now());
         if done {
             owner.released(py);
         }
@@ -242,7 +238,7 @@ impl Lease {
         let owner = self.owner.get();
         owner
             .store
-            .renew(&self.key[..], self.lease, owner.clock.now())
+            .renew(&self.key[..], self.handle, owner.clock.now())
     }
 
     /// The `Concurrency` that granted it.
@@ -254,8 +250,8 @@ impl Lease {
     fn __repr__(&self) -> String {
         format!(
             "<Lease slot {} serial {}>",
-            self.lease.slot(),
-            self.lease.serial()
+            self.handle.slot(),
+            self.handle.serial()
         )
     }
 }

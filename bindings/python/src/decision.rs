@@ -1,5 +1,7 @@
 //! `Decision`: what a limiter decided, as a frozen Python object.
 
+use std::fmt::Write as _;
+
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use ratecell::Nanos;
@@ -191,7 +193,7 @@ impl Decision {
     fn __repr__(&self) -> String {
         let mut s = format!("<Decision {}", self.d);
         if let Some(i) = self.refused_by() {
-            s.push_str(&format!(", refused by member {i}"));
+            let _ = write!(s, ", refused by member {i}");
         }
         if self.table_full() {
             s.push_str(", key table full");

@@ -76,8 +76,8 @@ pub(crate) fn quota_error(e: QuotaError, context: &str) -> PyErr {
     let hint = match e {
         QuotaError::LimitExceedsSlots => format!(
             "{context}: limit is larger than the most it can hold per key (a sliding log holds at most {} requests, concurrency at most {} leases)",
-            ratecell::SlidingLogStore::<u8>::MAX_LIMIT,
-            ratecell::ConcurrencyStore::<u8>::MAX_LIMIT
+            ratecell::SizedSlidingLog::MAX_ENTRIES,
+            ratecell::SizedConcurrency::MAX_LIMIT
         ),
         other => format!("{context}: {other}"),
     };

@@ -143,9 +143,10 @@ impl StoreOptions {
     }
 
     pub(crate) fn when_full_name(&self) -> &'static str {
-        match self.when_full {
-            WhenFull::Evict => "evict",
-            _ => "fail_closed",
+        if self.when_full == WhenFull::Evict {
+            "evict"
+        } else {
+            "fail_closed"
         }
     }
 }

@@ -72,10 +72,10 @@ pub(crate) fn cost(cost: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
     let Some(cost) = cost else {
         return Ok(1);
     };
-    if let Ok(n) = cost.extract::<u64>() {
-        if !cost.is_instance_of::<PyBool>() {
-            return Ok(n);
-        }
+    if let Ok(n) = cost.extract::<u64>()
+        && !cost.is_instance_of::<PyBool>()
+    {
+        return Ok(n);
     }
     if cost.is_instance_of::<PyBool>() || !cost.is_instance_of::<PyInt>() {
         return Err(error::type_error("cost", "an int", cost));
@@ -163,7 +163,7 @@ impl RateLimiter {
     pub(crate) fn capacity(&self) -> u64 {
         match &self.kind {
             Kind::Cell(store) => store.policy().capacity(),
-            Kind::Log(store) => store.quota().limit(),
+            Kind::Log(store) => store.policy().capacity(),
             Kind::All(stores) => stores
                 .iter()
                 .map(|s| s.policy().capacity())
@@ -323,19 +323,18 @@ impl RateLimiter {
         let this = slf.get();
         // Every argument is checked now, so a bad one raises here rather than when awaited.
         with_key(key, |_| ())?;
-        match &this.kind {
-            Kind::All(stores) => drop(member_costs(cost, stores.len(), this.capacity())?),
-            _ => {
-                let n = self::cost(cost)?;
-                if n > this.capacity() {
-                    return Err(error::check_error(
-                        slf.py(),
-                        ratecell::Error::InsufficientCapacity {
-                            capacity: this.capacity(),
-                        },
-                        n,
-                    ));
-                }
+        if let Kind::All(stores) = &this.kind {
+            drop(member_costs(cost, stores.len(), this.capacity())?);
+        } else {
+            let n = self::cost(cost)?;
+            if n > this.capacity() {
+                return Err(error::check_error(
+                    slf.py(),
+                    ratecell::Error::InsufficientCapacity {
+                        capacity: this.capacity(),
+                    },
+                    n,
+                ));
             }
         }
         let timeout_ns = optional_seconds(timeout, "timeout")?.map(Nanos::as_nanos);

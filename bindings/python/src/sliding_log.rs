@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyType;
-use ratecell::{Quota, SlidingLogStore};
+use ratecell::{KeyedStore, Quota, SizedSlidingLog};
 
 use crate::error;
 use crate::http::Advert;
@@ -10,8 +10,8 @@ use crate::limiter::{Kind, Options, RateLimiter};
 use crate::quota;
 
 /// Exactly `limit` requests in every window of `period` seconds, wherever it starts: each
-/// key logs its admitted requests (16 bytes each, room for the limit rounded up to 8, 64,
-/// 512 or 4096 entries), so `limit` is at most 4096.
+/// key logs its admitted requests (16 bytes each, room for the limit rounded up to a power
+/// of 4 from 4 to 4096 entries), so `limit` is at most 4096.
 #[pyclass(frozen, extends = RateLimiter, module = "ratecell")]
 pub(crate) struct SlidingLog {
     quota: Quota,
@@ -19,8 +19,8 @@ pub(crate) struct SlidingLog {
 
 impl SlidingLog {
     fn build(quota: Quota, options: Options) -> PyResult<PyClassInitializer<SlidingLog>> {
-        let store = SlidingLogStore::new(quota, options.store.max_keys, options.store.when_full)
-            .map_err(|e| error::quota_error(e, "SlidingLog"))?;
+        let log = SizedSlidingLog::exact(quota).map_err(|e| error::quota_error(e, "SlidingLog"))?;
+        let store = KeyedStore::new(log, options.store.max_keys, options.store.when_full);
         let base = RateLimiter {
             kind: Kind::Log(store),
             adverts: Box::new([Advert::rate(options.name.clone(), &quota)]),

@@ -274,6 +274,8 @@ impl Waiters {
 #[pyclass(frozen, module = "ratecell")]
 pub(crate) struct MonotonicClock;
 
+// Python's methods take `self`; this clock has no state of its own.
+#[allow(clippy::unused_self)]
 #[pymethods]
 impl MonotonicClock {
     #[new]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import ratecell
@@ -44,7 +46,8 @@ def test_an_allof_checks_its_costs(clock: ratecell.ManualClock) -> None:
     with pytest.raises(ValueError, match="expected 2 costs"):
         both.check("k", [1])
     with pytest.raises(TypeError):
-        both.check("k", "1")
+        text_cost: Any = "1"
+        both.check("k", text_cost)
     with pytest.raises(ValueError):
         both.check("k", [1, -1])
     assert both.peek("k").remaining == 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,12 @@ def test_hold_waits_for_an_expiry_on_a_manual_clock(clock: ratecell.ManualClock)
     sessions = ratecell.Concurrency(1, ttl=60, clock=clock)
     assert sessions.acquire("key")
     entered = threading.Event()
-    thread = threading.Thread(target=lambda: sessions.hold("key").__enter__() and entered.set())
+
+    def enter() -> None:
+        sessions.hold("key").__enter__()
+        entered.set()
+
+    thread = threading.Thread(target=enter)
     thread.start()
     assert not entered.wait(0.05)
     clock.advance(59)
@@ -146,16 +152,20 @@ def test_async_hold_times_out_on_the_limiters_clock(clock: ratecell.ManualClock)
     asyncio.run(main())
 
 
+FLOAT_KEY: Any = 1.5
+"""Not a key: a float (untyped, so the type checker lets the test pass it)."""
+
+
 def test_concurrency_arguments_are_checked() -> None:
     with pytest.raises(ratecell.InvalidQuota, match="limit"):
         ratecell.Concurrency(0, ttl=1)
-    with pytest.raises(ratecell.InvalidQuota, match="at most 1024"):
-        ratecell.Concurrency(1025, ttl=1)
+    with pytest.raises(ratecell.InvalidQuota, match="at most 4096"):
+        ratecell.Concurrency(4097, ttl=1)
     with pytest.raises(ratecell.InvalidQuota, match="ttl must be longer than zero"):
         ratecell.Concurrency(1, ttl=0)
     with pytest.raises(TypeError, match="key"):
-        ratecell.Concurrency(1, ttl=1).acquire(1.5)
+        ratecell.Concurrency(1, ttl=1).acquire(FLOAT_KEY)
     with pytest.raises(TypeError, match="key"):
-        ratecell.Concurrency(1, ttl=1).hold(1.5)
+        ratecell.Concurrency(1, ttl=1).hold(FLOAT_KEY)
     c = ratecell.Concurrency(50, ttl=300, name="pro")
     assert (c.limit, c.ttl, c.name, c.max_keys, c.when_full) == (50, 300.0, "pro", ratecell.DEFAULT_MAX_KEYS, "fail_closed")

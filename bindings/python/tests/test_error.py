@@ -41,7 +41,8 @@ def test_a_denial_is_not_an_error(clock: ratecell.ManualClock) -> None:
     assert not g.check()
 
 
-BAD_CALLS: list[tuple[str, Callable[[ratecell.Gcra], Any], type[Exception]]] = [
+# Each call gets the limiter untyped (Any): the arguments are wrong on purpose.
+BAD_CALLS: list[tuple[str, Callable[[Any], Any], type[Exception]]] = [
     ("a float key", lambda g: g.check(1.5), TypeError),
     ("a bool key", lambda g: g.check(True), TypeError),
     ("a list key", lambda g: g.check(["k"]), TypeError),

@@ -104,10 +104,10 @@ def test_what_a_server_writes_a_client_reads_back(denied: ratecell.Decision) -> 
 
 
 def test_headers_are_read_from_any_mapping_or_pairs() -> None:
-    pairs = [(b"x-ratelimit-limit", b"120"), ("X-RateLimit-Remaining", "118"), ("X-API-Credits-Remaining", "412"), ("X-API-Credits-Used", "588")]
+    pairs: list[tuple[str | bytes, str | bytes]] = [(b"x-ratelimit-limit", b"120"), ("X-RateLimit-Remaining", "118"), ("X-API-Credits-Remaining", "412"), ("X-API-Credits-Used", "588")]
     info = ratecell.parse_headers(pairs)
     assert (info.limit, info.remaining, info.credits_remaining, info.credits_used) == (120, 118, 412, 588)
-    assert ratecell.parse_headers(dict(pairs[1:])).remaining == 118
+    assert ratecell.parse_headers({k: v for k, v in pairs[1:]}).remaining == 118
     assert ratecell.parse_headers({}).limit is None
     assert "limit=None" in repr(ratecell.parse_headers({}))
 

@@ -74,7 +74,7 @@ def cases() -> list[Any]:
 
 
 def test_every_vector_file_is_replayed() -> None:
-    replayed = {p.values[0]["limiter"]["algorithm"] for p in cases()}  # type: ignore[index]
+    replayed = {p.values[0]["limiter"]["algorithm"] for p in cases()}
     assert replayed >= {
         "gcra", "burst", "fixed_window", "sliding_window", "sliding_log",
         "token_bucket", "credits", "concurrency", "all_of",

@@ -463,7 +463,7 @@ class Lease:
 class Concurrency:
     """At most ``limit`` leases live at once per key (concurrent sessions, requests in
     flight); a lease ends when released or ``ttl`` seconds after it was acquired or last
-    renewed. ``limit`` is at most 1024."""
+    renewed. ``limit`` is at most 4096."""
 
     def __init__(
         self,
