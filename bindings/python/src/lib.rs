@@ -43,6 +43,7 @@ fn _ratecell(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<gcra::Gcra>()?;
     m.add_class::<burst::Burst>()?;
     m.add_class::<token_bucket::TokenBucket>()?;
+    m.add_class::<token_bucket::Reservation>()?;
     m.add_class::<credits::Credits>()?;
     m.add_class::<fixed_window::FixedWindow>()?;
     m.add_class::<sliding_window::SlidingWindow>()?;

@@ -1,13 +1,17 @@
 //! `TokenBucket`: tokens refill at `limit` per `period` into a bucket of `burst`.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyType};
-use ratecell::{Limiter, Quota};
+use ratecell::{Limiter, Nanos, Quota};
 
 use crate::error;
 use crate::http::Advert;
-use crate::limiter::{Options, RateLimiter};
+use crate::keyed::{Key, owned_key};
+use crate::limiter::{self, Kind, Options, RateLimiter, Store};
 use crate::quota;
+use crate::time::{Invalid, nanos_from_seconds, secs};
 
 /// A token bucket: `burst` tokens (default `limit`), refilled at `limit` per `period`
 /// seconds; a request of cost `n` takes `n` tokens. `starts_empty=True` gives new keys an
@@ -106,5 +110,125 @@ impl TokenBucket {
     #[getter]
     fn starts_empty(&self) -> bool {
         self.starts_empty
+    }
+
+    /// Reserves `cost` tokens for `key`, borrowing against future refills, and takes them
+    /// when the wait until they are there is at most `max_wait` seconds. `None` when the key
+    /// cannot be stored (`max_keys` keys that all still count, failing closed).
+    #[pyo3(signature = (key = None, cost = None, *, max_wait = None))]
+    fn reserve(
+        slf: &Bound<'_, Self>,
+        key: Option<&Bound<'_, PyAny>>,
+        cost: Option<&Bound<'_, PyAny>>,
+        max_wait: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Reservation>> {
+        let base = slf.as_super().get();
+        let key = owned_key(key)?;
+        let cost = limiter::cost(cost)?;
+        let max_wait = match max_wait.filter(|w| !w.is_none()) {
+            Some(w) => nanos_from_seconds(w, "max_wait", Invalid::Value)?,
+            None => Nanos::ZERO,
+        };
+        let Kind::Cell(store) = &base.kind else {
+            return Err(error::value_error("not a token bucket".to_owned()));
+        };
+        let now = base.clock.now();
+        let Some(reserved) = store.reserve(&key[..], now, cost, max_wait) else {
+            return Ok(None);
+        };
+        let reservation = reserved.map_err(|e| error::check_error(slf.py(), e, cost))?;
+        Ok(Some(Reservation {
+            owner: slf.clone().unbind(),
+            store: Arc::clone(store),
+            key,
+            held: Mutex::new(reservation),
+        }))
+    }
+}
+
+/// Tokens reserved from a `TokenBucket`: proceed at `ready_at` (after `delay` seconds) when
+/// `committed`, or `cancel()` to give the tokens back. Truthy when committed.
+#[pyclass(frozen, module = "ratecell")]
+pub(crate) struct Reservation {
+    owner: Py<TokenBucket>,
+    store: Arc<Store>,
+    key: Key,
+    held: Mutex<ratecell::Reservation>,
+}
+
+impl Reservation {
+    fn read<R>(&self, f: impl FnOnce(&ratecell::Reservation) -> R) -> R {
+        f(&self.held.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+#[pymethods]
+impl Reservation {
+    /// The tokens are taken (and not given back yet).
+    #[getter]
+    fn committed(&self) -> bool {
+        self.read(ratecell::Reservation::is_committed)
+    }
+
+    /// Tokens reserved.
+    #[getter]
+    fn cost(&self) -> u64 {
+        self.read(ratecell::Reservation::cost)
+    }
+
+    /// Seconds from the reservation until the caller may proceed.
+    #[getter]
+    fn delay(&self) -> f64 {
+        secs(self.read(ratecell::Reservation::delay))
+    }
+
+    /// The instant (on the limiter's clock, in seconds) the caller may proceed.
+    #[getter]
+    fn ready_at(&self) -> f64 {
+        secs(self.read(ratecell::Reservation::ready_at))
+    }
+
+    /// `ready_at` in whole nanoseconds.
+    #[getter]
+    fn ready_at_ns(&self) -> u64 {
+        self.read(ratecell::Reservation::ready_at).as_nanos()
+    }
+
+    /// Gives the tokens back when the caller will not proceed, and returns how many whole
+    /// tokens went back: all of them for the latest reservation, none once `ready_at` has
+    /// passed or when already cancelled.
+    fn cancel(&self, py: Python<'_>) -> u64 {
+        let now = self.owner.bind(py).as_super().get().clock.now();
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let returned = self.store.cancel(&self.key[..], &mut held, now);
+        returned.unwrap_or_else(|| {
+            // The key is fresh again (not stored): nothing is held, nothing goes back, and
+            // the reservation is marked cancelled as the core marks it.
+            let mut parts = held.to_parts();
+            parts[0] = 0;
+            if let Some(spent) = ratecell::Reservation::from_parts(parts) {
+                *held = spent;
+            }
+            0
+        })
+    }
+
+    fn __bool__(&self) -> bool {
+        self.committed()
+    }
+
+    fn __repr__(&self) -> String {
+        self.read(|r| {
+            format!(
+                "<Reservation {} of {}, ready after {}>",
+                if r.is_committed() {
+                    "committed"
+                } else {
+                    "not committed"
+                },
+                r.cost(),
+                r.delay()
+            )
+        })
     }
 }

@@ -38,3 +38,15 @@ def test_a_cost_above_the_limit_is_an_error(clock: ratecell.ManualClock) -> None
     log = ratecell.SlidingLog(5, 1, clock=clock)
     with pytest.raises(ratecell.InsufficientCapacity):
         log.check("k", 6)
+
+
+def test_a_log_with_fewer_entries_than_its_limit_admits_fewer_unit_requests(clock: ratecell.ManualClock) -> None:
+    log = ratecell.SlidingLog(10, 1, entries=4, clock=clock)
+    assert log.entries == 4
+    assert sum(log.check("k").allowed for _ in range(10)) == 4
+    assert not log.check("k", 6)  # the cost fits, the entry does not
+    assert ratecell.SlidingLog(10, 1).entries == 16
+    with pytest.raises(ratecell.InvalidQuota, match="entries"):
+        ratecell.SlidingLog(10, 1, entries=0)
+    with pytest.raises(ratecell.InvalidQuota, match="at most 4096"):
+        ratecell.SlidingLog(10, 1, entries=5000)

@@ -278,6 +278,37 @@ class TokenBucket(RateLimiter):
     def burst(self) -> int: ...
     @property
     def starts_empty(self) -> bool: ...
+    def reserve(self, key: Key = None, cost: Optional[int] = None, *, max_wait: Optional[Seconds] = None) -> Optional["Reservation"]:
+        """Reserves ``cost`` tokens (default 1) for ``key``, borrowing against future refills,
+        and takes them when the wait until they are there is at most ``max_wait`` seconds
+        (default 0). ``None`` when the key cannot be stored (``max_keys`` keys that all
+        still count, failing closed). A cost above ``burst`` raises
+        ``InsufficientCapacity``."""
+
+@final
+class Reservation:
+    """Tokens reserved from a ``TokenBucket``: proceed at ``ready_at`` (after ``delay``
+    seconds) when ``committed``, or ``cancel()`` to give them back. Truthy when committed."""
+
+    @property
+    def committed(self) -> bool:
+        """The tokens are taken (and not given back yet)."""
+    @property
+    def cost(self) -> int: ...
+    @property
+    def delay(self) -> float:
+        """Seconds from the reservation until the caller may proceed."""
+    @property
+    def ready_at(self) -> float:
+        """The instant, on the limiter's clock in seconds, the caller may proceed."""
+    @property
+    def ready_at_ns(self) -> int:
+        """``ready_at`` in whole nanoseconds."""
+    def cancel(self) -> int:
+        """Gives the tokens back and returns how many whole tokens went back: all of them
+        for the latest reservation, none once ``ready_at`` has passed or when already
+        cancelled."""
+    def __bool__(self) -> bool: ...
 
 @final
 class Credits(RateLimiter):
@@ -406,13 +437,16 @@ class SlidingWindow(RateLimiter):
 @final
 class SlidingLog(RateLimiter):
     """Exactly ``limit`` requests in every window of ``period`` seconds, wherever it
-    starts: each key logs its admitted requests. ``limit`` is at most 4096."""
+    starts: each key logs its admitted requests (room for ``entries``, by default the limit,
+    rounded up to a power of 4 from 4 to 4096; fewer entries than the limit admit fewer unit
+    requests, never more). ``limit`` is at most 4096."""
 
     def __init__(
         self,
         limit: int,
         period: Seconds,
         *,
+        entries: Optional[int] = None,
         name: Optional[str] = None,
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
@@ -423,6 +457,7 @@ class SlidingLog(RateLimiter):
         cls,
         quota: str,
         *,
+        entries: Optional[int] = None,
         name: Optional[str] = None,
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
@@ -433,6 +468,9 @@ class SlidingLog(RateLimiter):
     def limit(self) -> int: ...
     @property
     def period(self) -> float: ...
+    @property
+    def entries(self) -> int:
+        """Requests each key's log holds within a period (a size of the ladder)."""
 
 @final
 class AllOf(RateLimiter):
