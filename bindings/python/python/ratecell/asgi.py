@@ -13,10 +13,14 @@ pass through: check their messages in the app with the limiters themselves.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, MutableMapping
-from typing import Any, Callable, Optional
+from collections.abc import Awaitable, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from .web import Limits, Request, encode_fields, limits_from
+from ._ratecell import Concurrency, RateLimiter
+from .web import KeyFunction, Limits, Request, Rule, client_address, encode_fields, limits_from
+
+if TYPE_CHECKING:
+    from ._ratecell import HeaderStyle
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,9 +50,19 @@ class RateLimitMiddleware:
     """Enforces ``limits`` (or a ``Limits`` built from the keyword options) on every HTTP
     request to ``app``."""
 
-    def __init__(self, app: ASGIApp, limits: Optional[Limits] = None, **options: Any) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: Optional[Limits] = None,
+        *,
+        rules: Union[RateLimiter, Sequence[Rule]] = (),
+        key: KeyFunction = client_address,
+        concurrency: Optional[Concurrency] = None,
+        header_style: Optional[HeaderStyle] = "ietf",
+        message: Optional[str] = None,
+    ) -> None:
         self.app = app
-        self.limits = limits_from(limits, options)
+        self.limits = limits_from(limits, rules, key, concurrency, header_style, message)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

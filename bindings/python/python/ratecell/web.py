@@ -20,9 +20,12 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Union
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from ._ratecell import Concurrency, Decision, Lease, RateLimiter
+
+if TYPE_CHECKING:
+    from ._ratecell import HeaderStyle
 
 Key = Union[str, bytes, int, None]
 
@@ -135,7 +138,7 @@ class Limits:
         *,
         key: KeyFunction = client_address,
         concurrency: Optional[Concurrency] = None,
-        header_style: Optional[str] = "ietf",
+        header_style: Optional[HeaderStyle] = "ietf",
         message: Optional[str] = None,
     ) -> None:
         self.rules: tuple[Rule, ...] = (
@@ -186,13 +189,24 @@ class Limits:
         return Verdict(200, self._fields(decision), None, decision, lease)
 
 
-def limits_from(limits: Optional[Limits], options: Mapping[str, object]) -> Limits:
-    """A middleware's ``Limits``: the one given, or one built from keyword options."""
-    if limits is not None:
-        if options:
-            raise TypeError("pass either limits= or the options of Limits, not both")
-        return limits
-    return Limits(**options)  # type: ignore[arg-type]
+def limits_from(
+    limits: Optional[Limits],
+    rules: Union[RateLimiter, Sequence[Rule]] = (),
+    key: KeyFunction = client_address,
+    concurrency: Optional[Concurrency] = None,
+    header_style: Optional[HeaderStyle] = "ietf",
+    message: Optional[str] = None,
+) -> Limits:
+    """A middleware's ``Limits``: the one given, or one built from the options of ``Limits``
+    (giving both is a ``TypeError``)."""
+    if limits is None:
+        return Limits(rules, key=key, concurrency=concurrency, header_style=header_style, message=message)
+    defaults = (rules == (), key is client_address, concurrency is None, header_style == "ietf", message is None)
+    if not all(defaults):
+        raise TypeError("pass either limits= or the options of Limits, not both")
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a ratecell.web.Limits, not {type(limits).__name__}")
+    return limits
 
 
 def encode_fields(fields: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

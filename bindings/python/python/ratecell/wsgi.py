@@ -10,11 +10,15 @@ is held until the server closes the response (after its last byte was sent).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from .web import Limits, Request, Verdict, limits_from
+from ._ratecell import Concurrency, RateLimiter
+from .web import KeyFunction, Limits, Request, Rule, Verdict, client_address, limits_from
+
+if TYPE_CHECKING:
+    from ._ratecell import HeaderStyle
 
 Environ = dict[str, Any]
 ExcInfo = tuple[type[BaseException], BaseException, Optional[TracebackType]]
@@ -66,9 +70,19 @@ class RateLimitMiddleware:
     """Enforces ``limits`` (or a ``Limits`` built from the keyword options) on every
     request to ``app``."""
 
-    def __init__(self, app: WSGIApp, limits: Optional[Limits] = None, **options: Any) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        limits: Optional[Limits] = None,
+        *,
+        rules: Union[RateLimiter, Sequence[Rule]] = (),
+        key: KeyFunction = client_address,
+        concurrency: Optional[Concurrency] = None,
+        header_style: Optional[HeaderStyle] = "ietf",
+        message: Optional[str] = None,
+    ) -> None:
         self.app = app
-        self.limits = limits_from(limits, options)
+        self.limits = limits_from(limits, rules, key, concurrency, header_style, message)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         verdict = self.limits.check(request_of(environ))
