@@ -249,6 +249,15 @@ where
         St::Key: Borrow<Q>,
         Q: ?Sized + Eq,
     {
+        self.find_slot(hash, key).map(|(_, position)| position)
+    }
+
+    /// The index slot pointing at `key`'s entry and the entry's position, if stored.
+    fn find_slot<Q>(&self, hash: u64, key: &Q) -> Option<(usize, usize)>
+    where
+        St::Key: Borrow<Q>,
+        Q: ?Sized + Eq,
+    {
         let slots = self.store.slots();
         let entries = self.store.entries();
         let n = slots.len();
@@ -256,7 +265,7 @@ where
         for _ in 0..n {
             let position = usize::try_from(slots.get(i)?.checked_sub(1)?).ok()?;
             if entries.get(position)?.key.borrow() == key {
-                return Some(position);
+                return Some((i, position));
             }
             i = next(i, n);
         }
@@ -442,14 +451,6 @@ where
         position
     }
 
-    /// [`sift_up_from`](Self::sift_up_from), finding the entry's slot first.
-    fn sift_up<H: BuildHasher>(&mut self, hasher: &H, position: usize) -> usize {
-        match self.slot_of(hasher, position) {
-            Some(slot) => self.sift_up_from(hasher, position, slot),
-            None => position,
-        }
-    }
-
     /// [`sift_down_from`](Self::sift_down_from), finding the entry's slot first.
     fn sift_down<H: BuildHasher>(&mut self, hasher: &H, position: usize) -> usize {
         match self.slot_of(hasher, position) {
@@ -536,13 +537,14 @@ where
         }
     }
 
-    /// Updates the heap after the state at `position` changed, its `reset_after` at `now`
-    /// being `reset_after`. Removes the entry when its state is fresh.
+    /// Updates the heap after the state at `position` (pointed at by index `slot`) changed,
+    /// its `reset_after` at `now` being `reset_after`. Removes the entry when its state is
+    /// fresh. Knowing the slot spares hashing the key again to move it.
     fn after_update<A, H>(
         &mut self,
         policy: &A,
         hasher: &H,
-        position: usize,
+        (slot, position): (usize, usize),
         now: Nanos,
         reset_after: Nanos,
     ) where
@@ -562,13 +564,13 @@ where
             if let Some(root) = entries.first_mut() {
                 root.fresh_at = exact;
             }
-            self.root_exact = self.sift_down(hasher, 0) == 0;
+            self.root_exact = self.sift_down_from(hasher, 0, slot) == 0;
         } else if exact < entry.fresh_at {
             let (entries, _) = self.store.parts_mut();
             if let Some(e) = entries.get_mut(position) {
                 e.fresh_at = exact;
             }
-            if self.sift_up(hasher, position) == 0 {
+            if self.sift_up_from(hasher, position, slot) == 0 {
                 self.root_exact = true;
             }
         }
@@ -597,13 +599,13 @@ where
             when_full,
         } = *rules;
         self.settle(policy, hasher, now, TIDY_BUDGET);
-        if let Some(position) = self.find(hash, key.query()) {
+        if let Some(found) = self.find_slot(hash, key.query()) {
             let (entries, _) = self.store.parts_mut();
-            let Some(entry) = entries.get_mut(position) else {
+            let Some(entry) = entries.get_mut(found.1) else {
                 return Ok(Upsert::Full(Nanos::MAX));
             };
             let (result, reset_after) = op(policy, &mut entry.state)?;
-            self.after_update(policy, hasher, position, now, reset_after);
+            self.after_update(policy, hasher, found, now, reset_after);
             return Ok(Upsert::Done(result));
         }
         let mut state = St::State::default();
@@ -673,11 +675,11 @@ where
         Q: ?Sized + Eq,
     {
         self.settle(policy, hasher, now, TIDY_BUDGET);
-        let position = self.find(hash, key)?;
+        let found = self.find_slot(hash, key)?;
         let (entries, _) = self.store.parts_mut();
-        let entry = entries.get_mut(position)?;
+        let entry = entries.get_mut(found.1)?;
         let (result, reset_after) = op(policy, &mut entry.state);
-        self.after_update(policy, hasher, position, now, reset_after);
+        self.after_update(policy, hasher, found, now, reset_after);
         Some(result)
     }
 
