@@ -26,6 +26,15 @@ use super::WhenFull;
 /// it needs.
 const TIDY_BUDGET: usize = 2;
 
+/// What [`RawTable::settle`] must achieve.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Settle {
+    /// Reclaim what is fresh, within [`TIDY_BUDGET`] steps.
+    Tidy,
+    /// Reclaim what is fresh and make the root's bound exact, however many steps it takes.
+    Exact,
+}
+
 /// One stored key.
 #[derive(Clone)]
 pub(crate) struct Entry<K, S> {
@@ -495,23 +504,29 @@ where
         removed
     }
 
-    /// Reclaims fresh entries from the root and makes the root's bound exact, doing at most
-    /// `budget` steps.
+    /// Reclaims fresh entries from the root, doing at most `budget` steps, and with `Exact`,
+    /// makes the root's bound exact (a full table's `retry_after` and eviction need it).
+    /// `Tidy` stops as soon as the root's bound is in the future: no entry can be fresh then,
+    /// and refining bounds that cannot reclaim anything would only cost time.
     ///
     /// Each step reclaims an entry or makes one bound exact, and an exact bound only becomes
     /// stale again through an operation on its key, so the work is amortised over the
     /// operations that created it.
-    fn settle<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos, mut budget: usize)
+    fn settle<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos, goal: Settle)
     where
         A: Algorithm<State = St::State>,
         H: BuildHasher,
     {
+        let mut budget = match goal {
+            Settle::Tidy => TIDY_BUDGET,
+            Settle::Exact => usize::MAX,
+        };
         while budget > 0 {
             let Some(root) = self.store.entries().first() else {
                 self.root_exact = true;
                 break;
             };
-            if self.root_exact && root.fresh_at > now {
+            if root.fresh_at > now && (self.root_exact || goal == Settle::Tidy) {
                 break;
             }
             budget -= 1;
@@ -598,7 +613,7 @@ where
             hasher,
             when_full,
         } = *rules;
-        self.settle(policy, hasher, now, TIDY_BUDGET);
+        self.settle(policy, hasher, now, Settle::Tidy);
         if let Some(found) = self.find_slot(hash, key.query()) {
             let (entries, _) = self.store.parts_mut();
             let Some(entry) = entries.get_mut(found.1) else {
@@ -615,7 +630,7 @@ where
             return Ok(Upsert::Done(result));
         }
         if self.len() >= self.store.limit() {
-            self.settle(policy, hasher, now, usize::MAX);
+            self.settle(policy, hasher, now, Settle::Exact);
         }
         if self.len() >= self.store.limit() {
             match when_full {
@@ -674,7 +689,7 @@ where
         St::Key: Borrow<Q>,
         Q: ?Sized + Eq,
     {
-        self.settle(policy, hasher, now, TIDY_BUDGET);
+        self.settle(policy, hasher, now, Settle::Tidy);
         let found = self.find_slot(hash, key)?;
         let (entries, _) = self.store.parts_mut();
         let entry = entries.get_mut(found.1)?;
