@@ -575,11 +575,15 @@ where
         }
         let exact = fresh_instant(now, reset_after);
         if position == 0 {
+            // The root moving later keeps its old instant as a lower bound, like every other
+            // entry: it is made exact (and sifted down) only when that bound passes, or when a
+            // full table needs the exact root. Checking the same keys in turn then costs no
+            // heap work.
             let (entries, _) = self.store.parts_mut();
             if let Some(root) = entries.first_mut() {
-                root.fresh_at = exact;
+                self.root_exact = exact <= root.fresh_at;
+                root.fresh_at = root.fresh_at.min(exact);
             }
-            self.root_exact = self.sift_down_from(hasher, 0, slot) == 0;
         } else if exact < entry.fresh_at {
             let (entries, _) = self.store.parts_mut();
             if let Some(e) = entries.get_mut(position) {
