@@ -30,7 +30,7 @@ from limits import storage, strategies
 
 import ratecell
 
-QUOTA = "1000/second"
+QUOTA = "100/minute"  # the Free tier of the published API tiers
 KEYS = 10_000
 
 

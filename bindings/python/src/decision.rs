@@ -49,7 +49,7 @@ pub(crate) enum Extra {
 }
 
 /// The outcome of a check: admitted or not, and where the key stands. Truthy when admitted.
-#[pyclass(frozen, freelist = 256, module = "ratecell")]
+#[pyclass(frozen, module = "ratecell")]
 pub(crate) struct Decision {
     pub(crate) d: ratecell::Decision,
     /// The instant of the decision on the limiter's clock.

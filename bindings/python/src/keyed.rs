@@ -31,7 +31,8 @@ pub(crate) fn with_key<R>(
         return Ok(f(&[TAG_NONE]));
     };
     if let Ok(text) = key.cast::<PyString>() {
-        let text = text.to_cow()?;
+        // The UTF-8 bytes straight from Python: one allocation, no copy into a Rust string.
+        let text = text.encode_utf8()?;
         return Ok(tagged(TAG_STR, text.as_bytes(), f));
     }
     if let Ok(bytes) = key.cast::<PyBytes>() {
