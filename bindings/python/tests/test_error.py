@@ -94,3 +94,60 @@ BAD_OPTIONS: list[tuple[str, dict[str, Any], type[Exception]]] = [
 def test_bad_options_are_refused(what: str, options: dict[str, Any], error: type[Exception]) -> None:
     with pytest.raises(error):
         ratecell.Gcra(10, 1, **options)
+
+
+CONSTRUCTORS: list[tuple[str, Callable[..., Any]]] = [
+    ("Gcra", lambda limit, period: ratecell.Gcra(limit, period)),
+    ("TokenBucket", lambda limit, period: ratecell.TokenBucket(limit, period)),
+    ("FixedWindow", lambda limit, period: ratecell.FixedWindow(limit, period)),
+    ("SlidingWindow", lambda limit, period: ratecell.SlidingWindow(limit, period)),
+    ("SlidingLog", lambda limit, period: ratecell.SlidingLog(limit, period)),
+    ("Burst", lambda limit, period: ratecell.Burst(limit, period, burst_window=period)),
+    ("Concurrency", lambda limit, period: ratecell.Concurrency(limit, ttl=period)),
+]
+BAD_NUMBERS: list[tuple[Any, Any, type[Exception]]] = [
+    (0, 1, ratecell.InvalidQuota),
+    (-1, 1, ratecell.InvalidQuota),
+    (2**70, 1, ratecell.InvalidQuota),
+    (1.5, 1, TypeError),
+    (None, 1, TypeError),
+    ("5", 1, TypeError),
+    (5, 0, ValueError),
+    (5, -1, ValueError),
+    (5, float("nan"), ValueError),
+    (5, float("inf"), ValueError),
+    (5, 1e300, ValueError),
+    (5, None, TypeError),
+    (5, "1s", TypeError),
+]
+
+
+@pytest.mark.parametrize(("name", "build"), CONSTRUCTORS, ids=[c[0] for c in CONSTRUCTORS])
+@pytest.mark.parametrize(("limit", "period", "error"), BAD_NUMBERS, ids=[f"{c[0]!r}/{c[1]!r}" for c in BAD_NUMBERS])
+def test_every_primitive_refuses_unusable_numbers(
+    name: str, build: Callable[..., Any], limit: Any, period: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        build(limit, period)
+
+
+@pytest.mark.parametrize("budget", [-1, 2**64, 1.0, None, "10"])
+def test_credits_refuse_an_unusable_budget(budget: Any) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        ratecell.Credits(budget)
+
+
+def test_a_str_key_that_is_not_valid_unicode_is_a_value_error(clock: ratecell.ManualClock) -> None:
+    g = ratecell.Gcra(10, 1, clock=clock)
+    with pytest.raises(ValueError):
+        g.check("\ud800")
+    assert g.stored_keys == 0
+
+
+@pytest.mark.parametrize("quota", ["", "100", "100/", "/minute", "-1/minute", "0/minute", "1e3/minute", "100/fortnight", "100/minute burst", "100/minute burst 0", "100/minute burst -1", "18446744073709551616/second", "\x00"])
+def test_every_primitive_refuses_a_malformed_quota_string(quota: str) -> None:
+    for cls in (ratecell.Gcra, ratecell.TokenBucket):
+        with pytest.raises(ratecell.InvalidQuota):
+            cls.parse(quota)
+    with pytest.raises(ratecell.InvalidQuota):
+        ratecell.Burst.parse(quota, burst_window=1)
