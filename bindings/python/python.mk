@@ -21,12 +21,12 @@ py-venv: $(PY_READY) ## Python: create bindings/python/.venv with the pinned too
 py-build: $(PY_READY) ## Python: build the module (release) and install it into the venv
 	cd $(PY_DIR) && VIRTUAL_ENV=$(PY_VENV) $(PY_VENV)/bin/maturin develop --release -q
 
-py-test: py-build py-install-test ## Python: pytest (tests, README examples, shared vectors) and mypy --strict
+py-test: py-build py-install-test py-mypy ## Python: pytest (tests, README examples, shared vectors), mypy --strict and stubtest
 	cd $(PY_DIR) && $(PY) -m pytest -q -p no:cacheprovider
-	$(MAKE) --no-print-directory py-mypy
 
-py-mypy: $(PY_READY) ## Python: mypy --strict on the stubs, tests, examples and benchmark
+py-mypy: py-build ## Python: mypy --strict on the package, tests, examples and benchmark; stubtest checks the stubs against the module
 	cd $(PY_DIR) && $(PY) -m mypy --strict --cache-dir $(PY_VENV)/.mypy_cache
+	cd $(PY_DIR) && $(PY) -m mypy.stubtest ratecell --allowlist stubtest-allowlist.txt --mypy-config-file pyproject.toml
 
 py-install-test: $(PY_READY) ## Python: `pip install ./bindings/python` into a fresh venv, then import it
 	rm -rf $(PY_FRESH)

@@ -4,6 +4,8 @@ from collections.abc import Awaitable, Iterable, Sequence
 from datetime import timedelta
 from typing import Callable, Literal, Optional, Protocol, Union, final
 
+from typing_extensions import disjoint_base
+
 from ._waiting import Hold
 
 __version__: str
@@ -65,7 +67,7 @@ class MonotonicClock:
     second, minute, hour or day start on the wall clock's boundaries). All instances are the
     same clock."""
 
-    def __init__(self) -> None: ...
+    def __new__(cls) -> "MonotonicClock": ...
     def now(self) -> float:
         """The current instant in seconds."""
     @property
@@ -80,7 +82,7 @@ class ManualClock:
     Waiting helpers (``acquire``, ``hold``) on a manual clock sleep until the clock is moved
     past their instant by ``advance`` or ``set``."""
 
-    def __init__(self, start: Optional[Seconds] = None) -> None:
+    def __new__(cls, start: Optional[Seconds] = None) -> "ManualClock":
         """A clock at ``start`` seconds (default 0)."""
     def now(self) -> float:
         """The current instant in seconds."""
@@ -156,6 +158,7 @@ class Decision:
         admitted."""
     def __bool__(self) -> bool: ...
 
+@disjoint_base
 class RateLimiter:
     """The base class of every rate limiter: keyed checks against one policy (an ``AllOf``:
     several at once), in bounded memory, safe to share between threads (also on
@@ -210,8 +213,8 @@ class Gcra(RateLimiter):
     spaced, and bursts of up to ``burst`` (default ``limit``) at one instant. Exact to the
     nanosecond; 8 bytes of state per key."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         limit: int,
         period: Seconds,
         *,
@@ -220,7 +223,7 @@ class Gcra(RateLimiter):
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
         clock: Optional[Clock] = None,
-    ) -> None: ...
+    ) -> "Gcra": ...
     @classmethod
     def parse(
         cls,
@@ -246,8 +249,8 @@ class TokenBucket(RateLimiter):
     ``period`` seconds; a request of cost ``n`` takes ``n`` tokens. With
     ``starts_empty=True`` new keys start with no tokens. 24 bytes of state per key."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         limit: int,
         period: Seconds,
         *,
@@ -257,7 +260,7 @@ class TokenBucket(RateLimiter):
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
         clock: Optional[Clock] = None,
-    ) -> None: ...
+    ) -> "TokenBucket": ...
     @classmethod
     def parse(
         cls,
@@ -318,15 +321,15 @@ class Credits(RateLimiter):
     ``status == 402`` (not a 429: no wait helps); headers report
     ``X-API-Credits-Remaining`` and ``X-API-Credits-Used``."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         budget: int,
         *,
         name: Optional[str] = None,
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
         clock: Optional[Clock] = None,
-    ) -> None: ...
+    ) -> "Credits": ...
     def top_up(self, key: Key = None, *, amount: int) -> int:
         """Adds ``amount`` credits to ``key``; returns the credits it has left. Raises
         ``RateCellError`` if the key would be granted more than ``2**64 - 1`` in total."""
@@ -339,8 +342,8 @@ class Burst(RateLimiter):
     measured over ``burst_window`` seconds; both must admit. ``Burst(100, 60, burst=120,
     burst_window=10)`` is "100 per minute, bursts of 120 per minute over 10 seconds"."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         limit: int,
         period: Seconds,
         *,
@@ -350,7 +353,7 @@ class Burst(RateLimiter):
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
         clock: Optional[Clock] = None,
-    ) -> None: ...
+    ) -> "Burst": ...
     @classmethod
     def parse(
         cls,
@@ -377,8 +380,8 @@ class FixedWindow(RateLimiter):
     """At most ``limit`` requests in each window of ``period`` seconds, windows aligned to
     multiples of the period on the clock."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         limit: int,
         period: Seconds,
         *,
@@ -386,7 +389,7 @@ class FixedWindow(RateLimiter):
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
         clock: Optional[Clock] = None,
-    ) -> None: ...
+    ) -> "FixedWindow": ...
     @classmethod
     def parse(
         cls,
@@ -408,8 +411,8 @@ class SlidingWindow(RateLimiter):
     """About ``limit`` requests per any ``period``: the two-window counter (O(1), 24 bytes
     per key, approximate within a stated bound)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         limit: int,
         period: Seconds,
         *,
@@ -417,7 +420,7 @@ class SlidingWindow(RateLimiter):
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
         clock: Optional[Clock] = None,
-    ) -> None: ...
+    ) -> "SlidingWindow": ...
     @classmethod
     def parse(
         cls,
@@ -441,8 +444,8 @@ class SlidingLog(RateLimiter):
     rounded up to a power of 4 from 4 to 4096; fewer entries than the limit admit fewer unit
     requests, never more). ``limit`` is at most 4096."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         limit: int,
         period: Seconds,
         *,
@@ -451,7 +454,7 @@ class SlidingLog(RateLimiter):
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
         clock: Optional[Clock] = None,
-    ) -> None: ...
+    ) -> "SlidingLog": ...
     @classmethod
     def parse(
         cls,
@@ -480,7 +483,7 @@ class AllOf(RateLimiter):
     ``Gcra``, ``TokenBucket``, ``Burst``, ``FixedWindow``, ``SlidingWindow`` or ``Credits``
     limiters on one clock, each listed once. ``check`` takes one cost for all or a list of one per member."""
 
-    def __init__(self, *members: RateLimiter) -> None: ...
+    def __new__(cls, *members: RateLimiter) -> "AllOf": ...
     @property
     def members(self) -> tuple[RateLimiter, ...]: ...
 
@@ -503,8 +506,8 @@ class Concurrency:
     flight); a lease ends when released or ``ttl`` seconds after it was acquired or last
     renewed. ``limit`` is at most 4096."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         limit: int,
         *,
         ttl: Seconds,
@@ -512,7 +515,7 @@ class Concurrency:
         max_keys: Optional[int] = None,
         when_full: Optional[WhenFull] = None,
         clock: Optional[Clock] = None,
-    ) -> None: ...
+    ) -> "Concurrency": ...
     def acquire(self, key: Key = None) -> Decision:
         """Acquires a lease when a slot is free: the decision carries it in ``lease``.
         Refused: ``retry_after`` is when the earliest live lease expires."""
@@ -612,15 +615,15 @@ class RetryPolicy:
     retried, 402 asks for credits, other statuses stop; at most ``max_attempts`` attempts
     within ``max_elapsed`` seconds."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         base: Optional[Seconds] = None,
         cap: Optional[Seconds] = None,
         jitter: Optional[Literal["none", "full", "equal", "decorrelated"]] = None,
         max_attempts: Optional[int] = None,
         max_elapsed: Optional[Seconds] = None,
-    ) -> None:
+    ) -> "RetryPolicy":
         """Defaults: ``base=0.1``, ``cap=30``, ``jitter="full"``, ``max_attempts=5``,
         ``max_elapsed=120``."""
     def start(self, *, seed: Optional[int] = None, clock: Optional[Clock] = None) -> Retry:
@@ -642,7 +645,7 @@ class Pacer:
     percent (default 20) of the advertised limit remain, the remaining quota is spread
     evenly until the reset, so a client slows down instead of collecting 429s."""
 
-    def __init__(self, *, low_water: Optional[int] = None, low_water_percent: Optional[int] = None) -> None: ...
+    def __new__(cls, *, low_water: Optional[int] = None, low_water_percent: Optional[int] = None) -> "Pacer": ...
     @staticmethod
     def always() -> "Pacer":
         """A pacer that always spreads the remaining quota evenly."""
