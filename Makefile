@@ -23,7 +23,7 @@ C_FLAGS := $(C_WARN) -I$(C_DIR)/include
 C_STATIC_DEPS := -lpthread -ldl -lm
 
 .PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build vectors-bless \
-	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test install
+	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test c-bench install
 
 help: ## Show the targets and what they do
 	@echo "ratecell make targets:"
@@ -60,7 +60,7 @@ bench-build: ## Check that the benchmarks build
 vectors-bless: ## Fill in the expectations of tests/vectors/*.json from the reference models
 	RATECELL_BLESS=1 $(CARGO) test -q -p ratecell-reference --test vectors
 
-bench: ## Run the benchmarks (criterion)
+bench: c-bench ## Run the benchmarks (criterion) and the C API comparison
 	$(CARGO) bench --workspace
 
 $(CBINDGEN):
@@ -109,6 +109,11 @@ c-demo: c-lib ## Run the C example
 	mkdir -p $(C_OUT)/bin
 	$(CC) $(C_FLAGS) -o $(C_OUT)/bin/example $(C_DIR)/example.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
 	$(C_OUT)/bin/example
+
+c-bench: c-lib ## Per-call cost of the C API next to the Rust core on the same workloads, with the ratio
+	mkdir -p $(C_OUT)/bin
+	$(CC) -O2 $(C_FLAGS) -o $(C_OUT)/bin/bench benches/c/bench.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
+	rust="$$($(CARGO) bench -q -p ratecell-benches --bench c_api -- --raw)"; $(C_OUT)/bin/bench $$rust
 
 install: c-lib ## Install libratecell, ratecell.h and ratecell.pc under PREFIX (default /usr/local)
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include

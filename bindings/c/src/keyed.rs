@@ -1,7 +1,7 @@
 //! Keyed stores: one policy, a state per key (a byte string), bounded by `max_keys`,
 //! thread-safe.
 
-use ratecell::{Keyed, KeyedStore, Limiter, Nanos, WhenFull};
+use ratecell::{DynKeyedStore, Keyed, Limiter, Nanos, WhenFull};
 
 use crate::burst::ratecell_burst;
 use crate::credits::ratecell_credits;
@@ -23,8 +23,8 @@ pub enum ratecell_when_full {
     Evict = 1,
 }
 
-/// The store C sees: every key's state, thread-safe.
-type Store = KeyedStore<Box<[u8]>, Limiter>;
+/// The store C sees: byte-string keys, each in the chosen algorithm's own state.
+type Store = DynKeyedStore<Box<[u8]>>;
 
 /// A keyed store: one policy, each key (a byte string) with its own state, at most
 /// `max_keys` keys in memory; a key back to fresh is reclaimed on its own. Created by
@@ -71,7 +71,7 @@ fn new_store(
     }
     // SAFETY: the callers' contracts: `out` is NULL or writable.
     let out = unsafe { arg_mut(out) }?;
-    *out = ratecell_keyed::into_handle(KeyedStore::new(policy, max_keys, when_full));
+    *out = ratecell_keyed::into_handle(DynKeyedStore::new(policy, max_keys, when_full));
     Ok(())
 }
 

@@ -93,6 +93,8 @@
 //! # Ok::<(), ratecell::Error>(())
 //! ```
 
+#[cfg(feature = "std")]
+mod dynamic;
 mod hash;
 mod raw;
 #[cfg(feature = "std")]
@@ -103,6 +105,8 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
 pub use hash::{HashSeed, SeededHasher};
+#[cfg(feature = "std")]
+pub use dynamic::DynKeyedStore;
 #[cfg(feature = "std")]
 pub use store::KeyedStore;
 
