@@ -147,6 +147,20 @@ impl<T> AllOf<T> {
     }
 }
 
+#[cfg(feature = "std")]
+impl AllOfDecision {
+    /// The combined decision of members whose standings are `standings`, in member order:
+    /// each member's own decision, or, for a member that would have admitted a request the
+    /// combination refused, its unchanged standing.
+    pub(crate) fn combine(standings: &[Decision]) -> AllOfDecision {
+        let mut fold = Fold::START;
+        for (index, d) in standings.iter().enumerate() {
+            fold.add(index, d);
+        }
+        fold.finish()
+    }
+}
+
 /// Folds member decisions into the combined one.
 struct Fold {
     allowed: bool,

@@ -96,7 +96,11 @@
 #[cfg(feature = "std")]
 mod dynamic;
 mod hash;
+#[cfg(feature = "std")]
+mod joint;
 mod raw;
+#[cfg(feature = "std")]
+mod sized;
 #[cfg(feature = "std")]
 mod store;
 
@@ -107,6 +111,10 @@ use core::hash::{BuildHasher, Hash};
 pub use hash::{HashSeed, SeededHasher};
 #[cfg(feature = "std")]
 pub use dynamic::DynKeyedStore;
+#[cfg(feature = "std")]
+pub use joint::KeyedAllOf;
+#[cfg(feature = "std")]
+pub use sized::{ConcurrencyStore, SlidingLogStore};
 #[cfg(feature = "std")]
 pub use store::KeyedStore;
 
