@@ -186,6 +186,7 @@ impl Gcra {
     ///
     /// `cost == 0` peeks: the decision reports the key's standing and stores nothing.
     /// A cost above the capacity is [`Error::InsufficientCapacity`]: no wait could admit it.
+    #[inline]
     pub fn check(&self, state: &mut GcraState, now: Nanos, cost: u64) -> Result<Decision, Error> {
         let (decision, next) = self.decide(*state, now, cost)?;
         *state = next;

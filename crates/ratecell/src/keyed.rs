@@ -108,9 +108,9 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
-pub use hash::{HashSeed, SeededHasher};
 #[cfg(feature = "std")]
 pub use dynamic::DynKeyedStore;
+pub use hash::{HashSeed, SeededHasher};
 #[cfg(feature = "std")]
 pub use joint::KeyedAllOf;
 #[cfg(feature = "std")]

@@ -39,7 +39,7 @@ use crate::token_bucket::TokenBucket;
 /// Declares the store of each algorithm and `with_store!`, which runs an expression with the
 /// chosen store bound.
 macro_rules! stores {
-    ($($variant:ident($policy:ty),)+) => {
+    ($($(#[$doc:meta])* $variant:ident($policy:ty, $state:ty),)+) => {
         enum Stores<K> {
             $($variant(KeyedStore<K, $policy>),)+
         }
@@ -70,14 +70,7 @@ macro_rules! stores {
     };
 }
 
-stores! {
-    Gcra(Gcra),
-    Burst(Burst),
-    FixedWindow(FixedWindow),
-    SlidingWindow(SlidingWindow),
-    TokenBucket(TokenBucket),
-    Credits(Credits),
-}
+crate::limiter::for_each_algorithm!(stores);
 
 /// A thread-safe keyed store of the algorithm a [`Limiter`] names, bounded by `max_keys`,
 /// with each key in that algorithm's own state (see the [module documentation](self)).
@@ -132,6 +125,7 @@ impl<K> DynKeyedStore<K> {
 
 impl<K: Hash + Eq> DynKeyedStore<K> {
     /// [`KeyedStore::check`] on the chosen algorithm's store.
+    #[inline]
     pub fn check<Q>(&self, key: &Q, now: Nanos, cost: u64) -> Result<Keyed, Error>
     where
         K: Borrow<Q>,
@@ -192,11 +186,17 @@ mod tests {
             let reference: KeyedStore<Box<str>, Limiter> =
                 KeyedStore::new(limiter, 4, WhenFull::FailClosed);
             assert_eq!(dynamic.policy(), limiter);
-            assert_eq!((dynamic.max_keys(), dynamic.when_full()), (4, WhenFull::FailClosed));
+            assert_eq!(
+                (dynamic.max_keys(), dynamic.when_full()),
+                (4, WhenFull::FailClosed)
+            );
             for i in 0..40_u64 {
                 let key = ["a", "b", "c", "d", "e"][(i % 5) as usize];
                 let now = Nanos::from_millis(i * 50);
-                assert_eq!(dynamic.check(key, now, i % 3), reference.check(key, now, i % 3));
+                assert_eq!(
+                    dynamic.check(key, now, i % 3),
+                    reference.check(key, now, i % 3)
+                );
                 assert_eq!(dynamic.peek(key, now), reference.peek(key, now));
                 assert_eq!(dynamic.contains_key(key), reference.contains_key(key));
             }
