@@ -34,7 +34,7 @@ use crate::gcra::Gcra;
 use crate::limiter::Limiter;
 use crate::sliding_window::SlidingWindow;
 use crate::time::Nanos;
-use crate::token_bucket::TokenBucket;
+use crate::token_bucket::{Reservation, TokenBucket};
 
 /// Declares the store of each algorithm and `with_store!`, which runs an expression with the
 /// chosen store bound.
@@ -163,6 +163,84 @@ impl<K: Hash + Eq> DynKeyedStore<K> {
     }
 }
 
+impl<K: Hash + Eq> DynKeyedStore<K> {
+    /// Adds `amount` credits to `key` of a credits store (see [`Credits::top_up`]), storing
+    /// the key if it is new, and returns the credits it has left. `None`, changing nothing,
+    /// when the policy is not [`Limiter::Credits`] or when the key is new and the store is
+    /// full of keys that still count.
+    ///
+    /// ```
+    /// use ratecell::{Credits, DynKeyedStore, Limiter, Nanos, WhenFull};
+    ///
+    /// let store: DynKeyedStore<Box<str>> =
+    ///     DynKeyedStore::new(Limiter::from(Credits::new(1_000)), 100, WhenFull::FailClosed);
+    /// assert!(store.check("acct", Nanos::ZERO, 1_000)?.allowed());
+    /// assert_eq!(store.top_up("acct", Nanos::ZERO, 400), Some(Ok(400)));
+    /// assert!(store.check("acct", Nanos::ZERO, 400)?.allowed());
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn top_up<Q>(&self, key: &Q, now: Nanos, amount: u64) -> Option<Result<u64, Error>>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq + ToOwned,
+        Q::Owned: Into<K>,
+    {
+        let Stores::Credits(store) = &self.stores else {
+            return None;
+        };
+        store
+            .upsert(key, now, |policy, state| {
+                let left = policy.top_up(state, amount);
+                (left, policy.peek(state, now).reset_after)
+            })
+            .ok()
+    }
+
+    /// Reserves `cost` tokens for `key` of a token bucket store (see [`TokenBucket::reserve`]),
+    /// storing the key if it is new. `None`, changing nothing, when the policy is not
+    /// [`Limiter::TokenBucket`] or when the key is new and the store is full of keys that
+    /// still count.
+    pub fn reserve<Q>(
+        &self,
+        key: &Q,
+        now: Nanos,
+        cost: u64,
+        max_wait: Nanos,
+    ) -> Option<Result<Reservation, Error>>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq + ToOwned,
+        Q::Owned: Into<K>,
+    {
+        let Stores::TokenBucket(store) = &self.stores else {
+            return None;
+        };
+        store
+            .upsert(key, now, |policy, state| {
+                let reserved = policy.reserve(state, now, cost, max_wait);
+                (reserved, policy.peek(state, now).reset_after)
+            })
+            .ok()
+    }
+
+    /// Cancels `key`'s `reservation` at `now` (see [`TokenBucket::cancel`]) and returns the
+    /// whole tokens given back. `None` when the policy is not [`Limiter::TokenBucket`] or the
+    /// key is not stored (a key not stored holds no reservation).
+    pub fn cancel<Q>(&self, key: &Q, reservation: &mut Reservation, now: Nanos) -> Option<u64>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+    {
+        let Stores::TokenBucket(store) = &self.stores else {
+            return None;
+        };
+        store.modify(key, now, |policy, state| {
+            let returned = policy.cancel(state, reservation, now);
+            (returned, policy.peek(state, now).reset_after)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +283,40 @@ mod tests {
             dynamic.clear();
             assert!(dynamic.is_empty());
             assert_eq!(dynamic.evictions(), 0);
+        }
+    }
+
+    #[test]
+    fn top_ups_and_reservations_match_the_limiter_store_and_refuse_other_algorithms() {
+        let quota = Quota::parse("5/second burst 6").unwrap();
+        let credits = Limiter::from(Credits::new(3));
+        let bucket = Limiter::from(TokenBucket::new(quota));
+        let gcra = Limiter::from(Gcra::new(quota));
+        for limiter in [credits, bucket, gcra] {
+            let dynamic: DynKeyedStore<Box<str>> =
+                DynKeyedStore::new(limiter, 1, WhenFull::FailClosed);
+            let reference: KeyedStore<Box<str>, Limiter> =
+                KeyedStore::new(limiter, 1, WhenFull::FailClosed);
+            let now = Nanos::from_millis(10);
+            assert_eq!(dynamic.top_up("a", now, 2), reference.top_up("a", now, 2));
+            let (mine, theirs) = (
+                dynamic.reserve("a", now, 6, Nanos::from_secs(1)),
+                reference.reserve("a", now, 6, Nanos::from_secs(1)),
+            );
+            assert_eq!(mine, theirs);
+            if let (Some(Ok(mut mine)), Some(Ok(mut theirs))) = (mine, theirs) {
+                assert_eq!(
+                    dynamic.cancel("a", &mut mine, now),
+                    reference.cancel("a", &mut theirs, now)
+                );
+            }
+            assert_eq!(dynamic.check("a", now, 1), reference.check("a", now, 1));
+            // The one place is taken: a new key finds no room.
+            assert_eq!(dynamic.top_up("b", now, 1), reference.top_up("b", now, 1));
+            assert_eq!(
+                dynamic.reserve("b", now, 1, Nanos::ZERO),
+                reference.reserve("b", now, 1, Nanos::ZERO)
+            );
         }
     }
 }
