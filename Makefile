@@ -25,7 +25,7 @@ C_STATIC_DEPS := -lpthread -ldl -lm
 include bindings/python/python.mk
 
 .PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build vectors-bless \
-	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test install
+	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test c-bench c-bench-build install
 
 help: ## Show the targets and what they do
 	@echo "ratecell make targets:"
@@ -42,7 +42,7 @@ demo: ## Run the main job: published API tiers enforced in every language, print
 	@echo "== Python"
 	$(MAKE) --no-print-directory py-demo
 
-test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test py-test bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
+test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test py-test bench-build c-bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
 	@echo "make test: all checks passed"
 
 fmt-check: ## Check formatting
@@ -64,7 +64,7 @@ bench-build: ## Check that the benchmarks build
 vectors-bless: ## Fill in the expectations of tests/vectors/*.json from the reference models
 	RATECELL_BLESS=1 $(CARGO) test -q -p ratecell-reference --test vectors
 
-bench: py-bench ## Run the benchmarks (criterion, and the Python peer comparison)
+bench: c-bench py-bench ## Run the benchmarks (criterion, the C API next to the core, the Python peer comparison)
 	$(CARGO) bench --workspace
 
 $(CBINDGEN):
@@ -113,6 +113,13 @@ c-demo: c-lib ## Run the C example
 	mkdir -p $(C_OUT)/bin
 	$(CC) $(C_FLAGS) -o $(C_OUT)/bin/example $(C_DIR)/example.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
 	$(C_OUT)/bin/example
+
+c-bench-build: c-lib ## Check that the C benchmark compiles and links (times nothing)
+	mkdir -p $(C_OUT)/bin
+	$(CC) -O2 $(C_FLAGS) -o $(C_OUT)/bin/bench benches/c/bench.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
+
+c-bench: c-bench-build ## Per-call cost of the C API next to the Rust core on the same workloads, with the ratio
+	rust="$$($(CARGO) bench -q -p ratecell-benches --bench c_api -- --raw)" && $(C_OUT)/bin/bench $$rust
 
 install: c-lib ## Install libratecell, ratecell.h and ratecell.pc under PREFIX (default /usr/local)
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include

@@ -186,6 +186,7 @@ impl Gcra {
     ///
     /// `cost == 0` peeks: the decision reports the key's standing and stores nothing.
     /// A cost above the capacity is [`Error::InsufficientCapacity`]: no wait could admit it.
+    #[inline]
     pub fn check(&self, state: &mut GcraState, now: Nanos, cost: u64) -> Result<Decision, Error> {
         let (decision, next) = self.decide(*state, now, cost)?;
         *state = next;
@@ -212,6 +213,7 @@ impl Gcra {
     /// The pure transition: the decision for `cost` at `now` from `state`, and the state to
     /// store afterwards (unchanged when denied or peeking). Use it to keep state anywhere,
     /// such as in a compare-and-swap loop.
+    #[inline]
     pub fn decide(
         &self,
         state: GcraState,
@@ -240,6 +242,7 @@ impl Gcra {
     }
 
     /// The transition for `cost <= burst`, with `now` already in ticks.
+    #[inline]
     fn decide_in_capacity(&self, state: GcraState, now: u64, cost: u64) -> (Decision, GcraState) {
         let tat = state.0;
         // u128: `max(tat, now) + cost*T` may exceed u64 near the horizon; no overflow here
@@ -267,6 +270,7 @@ impl Gcra {
     }
 
     /// A decision reporting a key whose stored `tat` is `tat`, at `now` (ticks).
+    #[inline]
     fn standing(&self, allowed: bool, tat: u64, now: u64, retry_after: Nanos) -> Decision {
         let ahead = tat.saturating_sub(now);
         // Near the end of representable time fewer requests fit than the bucket holds: each
