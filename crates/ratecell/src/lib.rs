@@ -261,10 +261,12 @@ macro_rules! forward_algorithm {
         impl<$($generics)*> $crate::Algorithm for $policy {
             type State = $state;
 
+            #[inline]
             fn capacity(&self) -> u64 {
                 <$policy>::capacity(self)
             }
 
+            #[inline]
             fn check(
                 &self,
                 state: &mut $state,
@@ -274,10 +276,12 @@ macro_rules! forward_algorithm {
                 <$policy>::check(self, state, now, cost)
             }
 
+            #[inline]
             fn peek(&self, state: &$state, now: $crate::Nanos) -> $crate::Decision {
                 <$policy>::peek(self, state, now)
             }
 
+            #[inline]
             fn is_fresh(&self, state: &$state, now: $crate::Nanos) -> bool {
                 <$policy>::is_fresh(self, state, now)
             }
@@ -286,6 +290,7 @@ macro_rules! forward_algorithm {
         }
     };
     (@decide $policy:ty => $state:ty) => {
+        #[inline]
         fn decide(
             &self,
             state: &$state,

@@ -22,8 +22,8 @@ use crate::time::Nanos;
 use super::WhenFull;
 
 /// How many steps of `settle` (reclaiming a fresh entry, or making the root's bound exact) an
-/// ordinary operation takes on its way; a new key that finds the table full takes as many as
-/// it needs.
+/// ordinary operation takes on its way once the root's bound has passed; a new key that finds
+/// the table full takes as many as it needs.
 const TIDY_BUDGET: usize = 2;
 
 /// One stored key.
@@ -536,6 +536,24 @@ where
         }
     }
 
+    /// The share of [`settle`](Self::settle) an ordinary operation does on its way: at most
+    /// `TIDY_BUDGET` steps, and only while the root's bound has passed. No entry can be fresh
+    /// before that bound, so until then there is nothing to reclaim; making an inexact root
+    /// bound exact is left to the operations that need it (a new key at a full table settles
+    /// fully), so checks on busy keys do not reorder the heap.
+    fn tidy<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos)
+    where
+        A: Algorithm<State = St::State>,
+        H: BuildHasher,
+    {
+        for _ in 0..TIDY_BUDGET {
+            match self.store.entries().first() {
+                Some(root) if root.fresh_at <= now => self.settle(policy, hasher, now, 1),
+                _ => break,
+            }
+        }
+    }
+
     /// Updates the heap after the state at `position` changed, its `reset_after` at `now`
     /// being `reset_after`. Removes the entry when its state is fresh.
     fn after_update<A, H>(
@@ -596,7 +614,7 @@ where
             hasher,
             when_full,
         } = *rules;
-        self.settle(policy, hasher, now, TIDY_BUDGET);
+        self.tidy(policy, hasher, now);
         if let Some(position) = self.find(hash, key.query()) {
             let (entries, _) = self.store.parts_mut();
             let Some(entry) = entries.get_mut(position) else {
@@ -672,7 +690,7 @@ where
         St::Key: Borrow<Q>,
         Q: ?Sized + Eq,
     {
-        self.settle(policy, hasher, now, TIDY_BUDGET);
+        self.tidy(policy, hasher, now);
         let position = self.find(hash, key)?;
         let (entries, _) = self.store.parts_mut();
         let entry = entries.get_mut(position)?;
