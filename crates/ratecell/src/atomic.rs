@@ -78,6 +78,7 @@ impl AtomicGcra {
     ///
     /// Same contract as [`Gcra::check`]: `cost == 0` peeks, a cost above the capacity is
     /// [`Error::InsufficientCapacity`] and changes nothing.
+    #[inline]
     pub fn check(&self, now: Nanos, cost: u64) -> Result<Decision, Error> {
         if cost > self.gcra.capacity() {
             return Err(Error::InsufficientCapacity {
