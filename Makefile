@@ -24,6 +24,8 @@ C_WARN := -Wall -Wextra -Werror -std=c11
 C_FLAGS := $(C_WARN) -I$(C_DIR)/include
 C_STATIC_DEPS := -lpthread -ldl -lm
 
+include bindings/python/python.mk
+
 .PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build vectors-bless \
 	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test install
 
@@ -39,8 +41,10 @@ demo: ## Run the main job: published API tiers enforced in every language, print
 	$(CARGO) run -q --release -p ratecell --example tiers
 	@echo "== C"
 	$(MAKE) --no-print-directory c-demo
+	@echo "== Python"
+	$(MAKE) --no-print-directory py-demo
 
-test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
+test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test py-test bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
 	@echo "make test: all checks passed"
 
 fmt-check: ## Check formatting
@@ -54,7 +58,7 @@ test-rust: ## Rust unit, property and doc tests
 
 no-std: ## Build the core for two embedded targets without std
 	rustup target add $(NO_STD_TARGETS)
-	set -e; for t in $(NO_STD_TARGETS); do $(CARGO) build -p ratecell --no-default-features --target $$t; done
+	set -e; for t in $(NO_STD_TARGETS); do RUSTFLAGS="-D warnings" $(CARGO) build -p ratecell --no-default-features --target $$t; done
 
 bench-build: ## Check that the benchmarks build
 	$(CARGO) bench --workspace --no-run
@@ -131,3 +135,6 @@ c-install-test: ## Install into build/prefix and build the C example with pkg-co
 		-Wl,-rpath,$(CURDIR)/build/prefix/lib
 	$(C_OUT)/bin/example-installed > /dev/null
 	@echo "c-install-test: the installed library, header and ratecell.pc work"
+
+# Redis (test-redis, part of test).
+include redis/redis.mk

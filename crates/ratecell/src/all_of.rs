@@ -147,6 +147,7 @@ impl<T> AllOf<T> {
     }
 }
 
+#[cfg(feature = "std")]
 impl AllOfDecision {
     /// The combined decision of members whose standings are `standings`, in member order:
     /// each member's own decision, or, for a member that would have admitted a request the

@@ -231,8 +231,9 @@
 //!
 //! - `std` (default): [`MonotonicClock`]. Without it the crate is `no_std` and allocation-free,
 //!   and builds for `thumbv6m-none-eabi` and `thumbv7em-none-eabihf`.
-//! - `std` also adds [`KeyedStore`], [`HashSeed::random`], and [`DynSlidingLog`] and
-//!   [`DynConcurrency`] (the const-generic algorithms sized at runtime, for bindings). [`AtomicGcra`] exists where
+//! - `std` also adds [`KeyedStore`], [`HashSeed::random`], and the algorithms sized at runtime
+//!   for bindings ([`SizedSlidingLog`], [`SizedConcurrency`], [`DynSlidingLog`] and
+//!   [`DynConcurrency`]). [`AtomicGcra`] exists where
 //!   the target has 64-bit atomics (not on the two Cortex-M targets above).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -340,7 +341,10 @@ pub use keyed::{HashSeed, Keyed, KeyedTable, WhenFull};
 pub use limiter::{Limiter, LimiterState};
 pub use quota::Quota;
 #[cfg(feature = "std")]
-pub use sized::{DynConcurrency, DynSlidingLog};
+pub use sized::{
+    DynConcurrency, DynSlidingLog, SizedConcurrency, SizedConcurrencyState, SizedSlidingLog,
+    SizedSlidingLogState,
+};
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindow, SlidingWindowState};
 #[cfg(feature = "std")]

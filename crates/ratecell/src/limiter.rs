@@ -38,7 +38,7 @@ use crate::fixed_window::{FixedWindow, FixedWindowState};
 use crate::gcra::{Gcra, GcraState};
 use crate::sliding_window::{SlidingWindow, SlidingWindowState};
 use crate::time::Nanos;
-use crate::token_bucket::{TokenBucket, TokenBucketState};
+use crate::token_bucket::{Reservation, TokenBucket, TokenBucketState};
 
 macro_rules! limiters {
     ($($(#[$doc:meta])* $variant:ident($policy:ty, $state:ty),)+) => {
@@ -204,7 +204,7 @@ limiters! {
     FixedWindow(FixedWindow, FixedWindowState),
     /// The weighted two-window counter: [`SlidingWindow`].
     SlidingWindow(SlidingWindow, SlidingWindowState),
-    /// A token bucket (checked without reservations here): [`TokenBucket`].
+    /// A token bucket, with reservations through [`Limiter::reserve`]: [`TokenBucket`].
     TokenBucket(TokenBucket, TokenBucketState),
     /// A non-replenishing budget: [`Credits`].
     Credits(Credits, CreditsState),
@@ -238,6 +238,62 @@ impl Limiter {
             *state = LimiterState::Credits(own);
         }
         Some(left)
+    }
+
+    /// Reserves `cost` tokens of a key of a [`Limiter::TokenBucket`] (see
+    /// [`TokenBucket::reserve`]; a state of another variant reads as fresh). `None`, changing
+    /// nothing, for every other algorithm.
+    ///
+    /// ```
+    /// use ratecell::{Error, Gcra, Limiter, LimiterState, Nanos, Quota, TokenBucket};
+    ///
+    /// let bucket = Limiter::from(TokenBucket::new(Quota::per_second(10)?));
+    /// let mut key = LimiterState::default();
+    /// let never = bucket.reserve(&mut key, Nanos::ZERO, 12, Nanos::from_secs(1));
+    /// assert_eq!(never, Some(Err(Error::InsufficientCapacity { capacity: 10 })));
+    /// let gcra = Limiter::from(Gcra::new(Quota::per_second(10)?));
+    /// assert_eq!(gcra.reserve(&mut key, Nanos::ZERO, 1, Nanos::ZERO), None);
+    /// let mut r = bucket.reserve(&mut key, Nanos::ZERO, 10, Nanos::ZERO).expect("a bucket")?;
+    /// assert!(r.is_committed());
+    /// assert_eq!(bucket.cancel(&mut key, &mut r, Nanos::ZERO), Some(10));
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn reserve(
+        &self,
+        state: &mut LimiterState,
+        now: Nanos,
+        cost: u64,
+        max_wait: Nanos,
+    ) -> Option<Result<Reservation, Error>> {
+        let Limiter::TokenBucket(bucket) = self else {
+            return None;
+        };
+        let mut own = match state {
+            LimiterState::TokenBucket(own) => *own,
+            _ => TokenBucketState::default(),
+        };
+        let reserved = bucket.reserve(&mut own, now, cost, max_wait);
+        if reserved.is_ok() {
+            *state = LimiterState::TokenBucket(own);
+        }
+        Some(reserved)
+    }
+
+    /// Cancels a reservation of a key of a [`Limiter::TokenBucket`] and returns the whole
+    /// tokens given back (see [`TokenBucket::cancel`]). `None`, changing nothing, for every
+    /// other algorithm, or when the key holds no bucket state.
+    pub fn cancel(
+        &self,
+        state: &mut LimiterState,
+        reservation: &mut Reservation,
+        now: Nanos,
+    ) -> Option<u64> {
+        match (self, state) {
+            (Limiter::TokenBucket(bucket), LimiterState::TokenBucket(own)) => {
+                Some(bucket.cancel(own, reservation, now))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -274,6 +330,58 @@ where
             (left, policy.peek(state, now).reset_after)
         })
         .ok()
+        .flatten()
+    }
+
+    /// Reserves `cost` tokens for `key` of a token bucket store ([`Limiter::reserve`]),
+    /// storing the key if it is new. `None`, changing nothing, when the policy is not a token
+    /// bucket, or when the key is new and the store is full of keys that still count.
+    ///
+    /// ```
+    /// use ratecell::{KeyedStore, Limiter, Nanos, Quota, TokenBucket, WhenFull};
+    ///
+    /// let bucket = Limiter::from(TokenBucket::new(Quota::per_second(10)?));
+    /// let store: KeyedStore<Box<str>, Limiter> = KeyedStore::new(bucket, 100, WhenFull::FailClosed);
+    /// let all = store.reserve("acct", Nanos::ZERO, 10, Nanos::ZERO).expect("room")?;
+    /// // Five more tokens refill in half a second: worth the wait when it may last a second.
+    /// let mut next = store.reserve("acct", Nanos::ZERO, 5, Nanos::from_secs(1)).expect("room")?;
+    /// assert!(all.is_committed() && next.is_committed());
+    /// assert_eq!(next.ready_at(), Nanos::from_millis(500));
+    /// assert_eq!(store.cancel("acct", &mut next, Nanos::ZERO), Some(5));
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn reserve<Q>(
+        &self,
+        key: &Q,
+        now: Nanos,
+        cost: u64,
+        max_wait: Nanos,
+    ) -> Option<Result<Reservation, Error>>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: ?Sized + core::hash::Hash + Eq + std::borrow::ToOwned,
+        Q::Owned: Into<K>,
+    {
+        self.upsert(key, now, |policy, state| {
+            let reserved = policy.reserve(state, now, cost, max_wait);
+            (reserved, policy.peek(state, now).reset_after)
+        })
+        .ok()
+        .flatten()
+    }
+
+    /// Cancels `key`'s `reservation` at `now` ([`Limiter::cancel`]) and returns the whole
+    /// tokens given back. `None` when the key is not stored or the policy is not a token
+    /// bucket.
+    pub fn cancel<Q>(&self, key: &Q, reservation: &mut Reservation, now: Nanos) -> Option<u64>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: ?Sized + core::hash::Hash + Eq,
+    {
+        self.modify(key, now, |policy, state| {
+            let returned = policy.cancel(state, reservation, now);
+            (returned, policy.peek(state, now).reset_after)
+        })
         .flatten()
     }
 }

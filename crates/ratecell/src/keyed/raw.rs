@@ -22,9 +22,18 @@ use crate::time::Nanos;
 use super::WhenFull;
 
 /// How many steps of `settle` (reclaiming a fresh entry, or making the root's bound exact) an
-/// ordinary operation takes on its way once the root's bound has passed; a new key that finds
-/// the table full takes as many as it needs.
+/// ordinary operation takes on its way; a new key that finds the table full takes as many as
+/// it needs.
 const TIDY_BUDGET: usize = 2;
+
+/// What [`RawTable::settle`] must achieve.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Settle {
+    /// Reclaim what is fresh, within [`TIDY_BUDGET`] steps.
+    Tidy,
+    /// Reclaim what is fresh and make the root's bound exact, however many steps it takes.
+    Exact,
+}
 
 /// One stored key.
 #[derive(Clone)]
@@ -249,6 +258,15 @@ where
         St::Key: Borrow<Q>,
         Q: ?Sized + Eq,
     {
+        self.find_slot(hash, key).map(|(_, position)| position)
+    }
+
+    /// The index slot pointing at `key`'s entry and the entry's position, if stored.
+    fn find_slot<Q>(&self, hash: u64, key: &Q) -> Option<(usize, usize)>
+    where
+        St::Key: Borrow<Q>,
+        Q: ?Sized + Eq,
+    {
         let slots = self.store.slots();
         let entries = self.store.entries();
         let n = slots.len();
@@ -256,7 +274,7 @@ where
         for _ in 0..n {
             let position = usize::try_from(slots.get(i)?.checked_sub(1)?).ok()?;
             if entries.get(position)?.key.borrow() == key {
-                return Some(position);
+                return Some((i, position));
             }
             i = next(i, n);
         }
@@ -442,14 +460,6 @@ where
         position
     }
 
-    /// [`sift_up_from`](Self::sift_up_from), finding the entry's slot first.
-    fn sift_up<H: BuildHasher>(&mut self, hasher: &H, position: usize) -> usize {
-        match self.slot_of(hasher, position) {
-            Some(slot) => self.sift_up_from(hasher, position, slot),
-            None => position,
-        }
-    }
-
     /// [`sift_down_from`](Self::sift_down_from), finding the entry's slot first.
     fn sift_down<H: BuildHasher>(&mut self, hasher: &H, position: usize) -> usize {
         match self.slot_of(hasher, position) {
@@ -494,23 +504,29 @@ where
         removed
     }
 
-    /// Reclaims fresh entries from the root and makes the root's bound exact, doing at most
-    /// `budget` steps.
+    /// Reclaims fresh entries from the root, doing at most `budget` steps, and with `Exact`,
+    /// makes the root's bound exact (a full table's `retry_after` and eviction need it).
+    /// `Tidy` stops as soon as the root's bound is in the future: no entry can be fresh then,
+    /// and refining bounds that cannot reclaim anything would only cost time.
     ///
     /// Each step reclaims an entry or makes one bound exact, and an exact bound only becomes
     /// stale again through an operation on its key, so the work is amortised over the
     /// operations that created it.
-    fn settle<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos, mut budget: usize)
+    fn settle<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos, goal: Settle)
     where
         A: Algorithm<State = St::State>,
         H: BuildHasher,
     {
+        let mut budget = match goal {
+            Settle::Tidy => TIDY_BUDGET,
+            Settle::Exact => usize::MAX,
+        };
         while budget > 0 {
             let Some(root) = self.store.entries().first() else {
                 self.root_exact = true;
                 break;
             };
-            if self.root_exact && root.fresh_at > now {
+            if root.fresh_at > now && (self.root_exact || goal == Settle::Tidy) {
                 break;
             }
             budget -= 1;
@@ -536,31 +552,14 @@ where
         }
     }
 
-    /// The share of [`settle`](Self::settle) an ordinary operation does on its way: at most
-    /// `TIDY_BUDGET` steps, and only while the root's bound has passed. No entry can be fresh
-    /// before that bound, so until then there is nothing to reclaim; making an inexact root
-    /// bound exact is left to the operations that need it (a new key at a full table settles
-    /// fully), so checks on busy keys do not reorder the heap.
-    fn tidy<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos)
-    where
-        A: Algorithm<State = St::State>,
-        H: BuildHasher,
-    {
-        for _ in 0..TIDY_BUDGET {
-            match self.store.entries().first() {
-                Some(root) if root.fresh_at <= now => self.settle(policy, hasher, now, 1),
-                _ => break,
-            }
-        }
-    }
-
-    /// Updates the heap after the state at `position` changed, its `reset_after` at `now`
-    /// being `reset_after`. Removes the entry when its state is fresh.
+    /// Updates the heap after the state at `position` (pointed at by index `slot`) changed,
+    /// its `reset_after` at `now` being `reset_after`. Removes the entry when its state is
+    /// fresh. Knowing the slot spares hashing the key again to move it.
     fn after_update<A, H>(
         &mut self,
         policy: &A,
         hasher: &H,
-        position: usize,
+        (slot, position): (usize, usize),
         now: Nanos,
         reset_after: Nanos,
     ) where
@@ -576,17 +575,21 @@ where
         }
         let exact = fresh_instant(now, reset_after);
         if position == 0 {
+            // The root moving later keeps its old instant as a lower bound, like every other
+            // entry: it is made exact (and sifted down) only when that bound passes, or when a
+            // full table needs the exact root. Checking the same keys in turn then costs no
+            // heap work.
             let (entries, _) = self.store.parts_mut();
             if let Some(root) = entries.first_mut() {
-                root.fresh_at = exact;
+                self.root_exact = exact <= root.fresh_at;
+                root.fresh_at = root.fresh_at.min(exact);
             }
-            self.root_exact = self.sift_down(hasher, 0) == 0;
         } else if exact < entry.fresh_at {
             let (entries, _) = self.store.parts_mut();
             if let Some(e) = entries.get_mut(position) {
                 e.fresh_at = exact;
             }
-            if self.sift_up(hasher, position) == 0 {
+            if self.sift_up_from(hasher, position, slot) == 0 {
                 self.root_exact = true;
             }
         }
@@ -614,14 +617,14 @@ where
             hasher,
             when_full,
         } = *rules;
-        self.tidy(policy, hasher, now);
-        if let Some(position) = self.find(hash, key.query()) {
+        self.settle(policy, hasher, now, Settle::Tidy);
+        if let Some(found) = self.find_slot(hash, key.query()) {
             let (entries, _) = self.store.parts_mut();
-            let Some(entry) = entries.get_mut(position) else {
+            let Some(entry) = entries.get_mut(found.1) else {
                 return Ok(Upsert::Full(Nanos::MAX));
             };
             let (result, reset_after) = op(policy, &mut entry.state)?;
-            self.after_update(policy, hasher, position, now, reset_after);
+            self.after_update(policy, hasher, found, now, reset_after);
             return Ok(Upsert::Done(result));
         }
         let mut state = St::State::default();
@@ -631,7 +634,7 @@ where
             return Ok(Upsert::Done(result));
         }
         if self.len() >= self.store.limit() {
-            self.settle(policy, hasher, now, usize::MAX);
+            self.settle(policy, hasher, now, Settle::Exact);
         }
         if self.len() >= self.store.limit() {
             match when_full {
@@ -690,12 +693,12 @@ where
         St::Key: Borrow<Q>,
         Q: ?Sized + Eq,
     {
-        self.tidy(policy, hasher, now);
-        let position = self.find(hash, key)?;
+        self.settle(policy, hasher, now, Settle::Tidy);
+        let found = self.find_slot(hash, key)?;
         let (entries, _) = self.store.parts_mut();
-        let entry = entries.get_mut(position)?;
+        let entry = entries.get_mut(found.1)?;
         let (result, reset_after) = op(policy, &mut entry.state);
-        self.after_update(policy, hasher, position, now, reset_after);
+        self.after_update(policy, hasher, found, now, reset_after);
         Some(result)
     }
 
