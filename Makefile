@@ -8,6 +8,8 @@ CC ?= cc
 NO_STD_TARGETS := thumbv7em-none-eabihf thumbv6m-none-eabi
 PREFIX ?= /usr/local
 
+include benches/bench.mk
+
 # Pinned tools, installed into .tools/ on first use.
 TOOLS := $(CURDIR)/.tools
 CBINDGEN_VERSION := 0.29.4
@@ -64,8 +66,11 @@ bench-build: ## Check that the benchmarks build
 vectors-bless: ## Fill in the expectations of tests/vectors/*.json from the reference models
 	RATECELL_BLESS=1 $(CARGO) test -q -p ratecell-reference --test vectors
 
-bench: c-bench py-bench ## Run the benchmarks (criterion, the C API next to the core, the Python peer comparison)
-	$(CARGO) bench --workspace
+bench: ## Run every benchmark (Rust, C, Python, Node) and write target/bench-results/report.md
+	mkdir -p $(BENCH_RESULTS)
+	touch $(BENCH_RESULTS)/.started
+	$(MAKE) --no-print-directory bench-rust bench-c bench-python bench-node
+	$(MAKE) --no-print-directory bench-report
 
 $(CBINDGEN):
 	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root $(TOOLS)

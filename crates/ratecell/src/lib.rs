@@ -263,13 +263,11 @@ macro_rules! forward_algorithm {
             type State = $state;
 
             #[inline]
-
             fn capacity(&self) -> u64 {
                 <$policy>::capacity(self)
             }
 
             #[inline]
-
             fn check(
                 &self,
                 state: &mut $state,
@@ -280,13 +278,11 @@ macro_rules! forward_algorithm {
             }
 
             #[inline]
-
             fn peek(&self, state: &$state, now: $crate::Nanos) -> $crate::Decision {
                 <$policy>::peek(self, state, now)
             }
 
             #[inline]
-
             fn is_fresh(&self, state: &$state, now: $crate::Nanos) -> bool {
                 <$policy>::is_fresh(self, state, now)
             }
