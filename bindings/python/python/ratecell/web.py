@@ -18,9 +18,10 @@ answer with this error).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import inspect
+from collections.abc import Awaitable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
 
 from ._ratecell import Concurrency, Decision, Lease, RateLimiter
 
@@ -44,6 +45,14 @@ class Request:
     """Header fields, names in lower case."""
     client: Optional[str]
     """The client's address, when the server knows it."""
+
+
+class Checker(Protocol):
+    """What a rule's limiter must offer: a ratecell limiter, a ``ratecell.redis`` limiter
+    (blocking), or a ``ratecell.redis.asyncio`` one (its awaitable decisions are awaited by
+    the ASGI middleware)."""
+
+    def check(self, key: Key = None, cost: Any = 1) -> Union[Decision, Awaitable[Decision]]: ...
 
 
 KeyFunction = Callable[[Request], Key]
@@ -75,7 +84,7 @@ class Rule:
     (any when ``None``), charging ``cost``. Use an ``AllOf`` of a plan limit and an endpoint
     group's limit to enforce both."""
 
-    limiter: RateLimiter
+    limiter: Checker
     path: str = "/"
     methods: Optional[Collection[str]] = None
     cost: int = 1
@@ -121,7 +130,8 @@ class Limits:
     """The limits a middleware enforces.
 
     - ``rules``: a limiter for every request, or ``Rule``s tried in order (the first match
-      applies; requests matching none are not rate limited);
+      applies; requests matching none are not rate limited). A limiter may keep its state in
+      Redis (``ratecell.redis``; under ASGI, ``ratecell.redis.asyncio`` too);
     - ``key``: the key function (default: the client's address);
     - ``concurrency``: a ``Concurrency`` cap per key, held until the response finishes;
     - ``header_style``: the response fields (``"ietf"``, ``"draft-8"``, ``"draft-7"``,
@@ -134,7 +144,7 @@ class Limits:
 
     def __init__(
         self,
-        rules: Union[RateLimiter, Sequence[Rule]] = (),
+        rules: Union[Checker, Sequence[Rule]] = (),
         *,
         key: KeyFunction = client_address,
         concurrency: Optional[Concurrency] = None,
@@ -142,7 +152,7 @@ class Limits:
         message: Optional[str] = None,
     ) -> None:
         self.rules: tuple[Rule, ...] = (
-            (Rule(rules),) if isinstance(rules, RateLimiter) else tuple(rules)
+            tuple(rules) if isinstance(rules, Sequence) else (Rule(rules),)
         )
         for rule in self.rules:
             if not isinstance(rule, Rule):
@@ -171,6 +181,41 @@ class Limits:
     def check(self, request: Request) -> Verdict:
         """Decides ``request``: the concurrency lease first (cheap to give back), then the
         matching rule's limiter, which is charged only when the lease was granted."""
+        verdict = self._start(request)
+        if isinstance(verdict, Verdict):
+            return verdict
+        rule, key, lease = verdict
+        decision = rule.limiter.check(key, rule.cost)
+        if not isinstance(decision, Decision):
+            if inspect.isawaitable(decision):
+                decision.close()  # type: ignore[attr-defined]
+            raise TypeError("an asyncio limiter needs the ASGI middleware (Limits.check_async)")
+        return self._finish(decision, lease)
+
+    async def check_async(self, request: Request) -> Verdict:
+        """``check``, awaiting the decision of an asyncio limiter (``ratecell.redis.asyncio``)."""
+        verdict = self._start(request)
+        if isinstance(verdict, Verdict):
+            return verdict
+        rule, key, lease = verdict
+        try:
+            decision = rule.limiter.check(key, rule.cost)
+            if not isinstance(decision, Decision):
+                decision = await decision
+        except BaseException:
+            if lease is not None:
+                lease.release()
+            raise
+        return self._finish(decision, lease)
+
+    def _finish(self, decision: Decision, lease: Optional[Lease]) -> Verdict:
+        if not decision.allowed:
+            if lease is not None:
+                lease.release()
+            return self._refuse(decision)
+        return Verdict(200, self._fields(decision), None, decision, lease)
+
+    def _start(self, request: Request) -> Union[Verdict, tuple[Rule, Key, Optional[Lease]]]:
         key = self.key(request)
         lease = None
         if self.concurrency is not None:
@@ -181,17 +226,12 @@ class Limits:
         rule = self.rule(request)
         if rule is None:
             return Verdict(200, [], None, None, lease)
-        decision = rule.limiter.check(key, rule.cost)
-        if not decision.allowed:
-            if lease is not None:
-                lease.release()
-            return self._refuse(decision)
-        return Verdict(200, self._fields(decision), None, decision, lease)
+        return rule, key, lease
 
 
 def limits_from(
     limits: Optional[Limits],
-    rules: Union[RateLimiter, Sequence[Rule]] = (),
+    rules: Union[Checker, Sequence[Rule]] = (),
     key: KeyFunction = client_address,
     concurrency: Optional[Concurrency] = None,
     header_style: Optional[HeaderStyle] = "ietf",

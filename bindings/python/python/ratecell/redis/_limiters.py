@@ -1,0 +1,220 @@
+"""The calls and replies of each kind of Redis-backed limiter, shared by the blocking
+(``ratecell.redis``) and asyncio (``ratecell.redis.asyncio``) classes: they differ only in
+how a call reaches Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Optional, Union
+
+from .._ratecell import AllOf, Concurrency, Credits, Decision, Lease, RateLimiter
+from ._target import (
+    SCRIPTS,
+    Call,
+    FailurePolicy,
+    Fallback,
+    Key,
+    RedisUnavailable,
+    Settings,
+    Target,
+    _is_int,
+    capacity_of,
+    cost_of,
+    decision,
+    insufficient,
+    key_text,
+    local_limiter,
+    name_of,
+    policy_decision,
+    reply_fields,
+)
+
+Costs = Union[int, Sequence[int]]
+
+
+class LimiterCalls:
+    """One limiter: ``check``/``peek``/``reset`` calls and their replies."""
+
+    def __init__(self, settings: Settings, policy: RateLimiter, name: Optional[str], on_failure: FailurePolicy) -> None:
+        if not isinstance(policy, RateLimiter) or isinstance(policy, AllOf):
+            raise TypeError(f"policy must be a ratecell rate limiter (Gcra, TokenBucket, FixedWindow, SlidingWindow, SlidingLog, Burst or Credits), not {type(policy).__name__}")
+        self._t = Target(settings, policy, name, on_failure)
+
+    @property
+    def name(self) -> str:
+        """The limiter's name: part of every key it writes (``<prefix>:{<key>}:<name>``)."""
+        return self._t.name
+
+    @property
+    def policy(self) -> RateLimiter:
+        """The in-process limiter whose algorithm and quota this one applies."""
+        assert isinstance(self._t.policy, RateLimiter)
+        return self._t.policy
+
+    @property
+    def on_failure(self) -> FailurePolicy:
+        """What decides when Redis cannot."""
+        return self._t.failure
+
+    @property
+    def capacity(self) -> int:
+        """The largest cost one check may have."""
+        return self._t.capacity
+
+    def redis_key(self, key: Key = None) -> bytes:
+        """The Redis key holding ``key``'s state."""
+        return self._t.settings.key(key, self._t.name)
+
+    def _check_call(self, key: Key, cost: object) -> tuple[Call, int]:
+        key_text(key)
+        n = cost_of(cost, self._t.capacity)
+        return self._t.call("check", key, n), n
+
+    def _decided(self, reply: Any) -> Decision:
+        return decision(self._t.policy, reply_fields(reply))
+
+    def _degraded(self, key: Key, cost: int, cause: RedisUnavailable) -> Decision:
+        return self._t.degraded(key, cost, cause)
+
+    def _reset_call(self, key: Key) -> Call:
+        key_text(key)
+        return self._t.call("reset", key)
+
+    def _top_up_call(self, key: Key, amount: object) -> Call:
+        if not isinstance(self._t.policy, Credits):
+            raise TypeError(f"top_up is for Credits, not {type(self._t.policy).__name__}")
+        if not _is_int(amount):
+            raise TypeError(f"amount must be an int, not {type(amount).__name__}")
+        assert isinstance(amount, int)
+        if not 0 <= amount < 2**64:
+            raise ValueError(f"amount must be from 0 to 2**64 - 1, got {amount}")
+        key_text(key)
+        return self._t.call("top_up", key, amount)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._t.name!r} {self._t.policy!r} on_failure={self._t.failure!r}>"
+
+
+class AllOfCalls:
+    """Several limiters decided as one, all or nothing, in one script call."""
+
+    def __init__(self, settings: Settings, members: Sequence[RateLimiter], on_failure: FailurePolicy) -> None:
+        if not members:
+            raise ValueError("an all-of needs at least one member")
+        self._targets = [Target(settings, m, None, "error") for m in members]
+        names = [t.name for t in self._targets]
+        if len(set(names)) != len(names):
+            raise ValueError(f"members need distinct names (they name the Redis keys), got {names}")
+        for t in self._targets:
+            if t.script.name == "concurrency" or not isinstance(t.policy, RateLimiter):
+                raise TypeError("an all-of's members are rate limiters, not Concurrency")
+        self._settings = settings
+        self._failure = on_failure
+        local = local_limiter(members[0], on_failure, settings.clock)
+        self._local: Optional[AllOf] = None
+        if isinstance(on_failure, Fallback) and local is not None:
+            shared = [local_limiter(m, on_failure, settings.clock) for m in members]
+            self._local = AllOf(*[s for s in shared if isinstance(s, RateLimiter)])
+        self.capacity = min(t.capacity for t in self._targets)
+
+    @property
+    def names(self) -> list[str]:
+        """The members' names."""
+        return [t.name for t in self._targets]
+
+    @property
+    def members(self) -> list[RateLimiter]:
+        return [t.policy for t in self._targets if isinstance(t.policy, RateLimiter)]
+
+    def _costs(self, cost: object) -> list[int]:
+        if isinstance(cost, (list, tuple)):
+            if len(cost) != len(self._targets):
+                raise ValueError(f"expected {len(self._targets)} costs, one per member, got {len(cost)}")
+            costs = list(cost)
+            for t, c in zip(self._targets, costs):
+                if not _is_int(c):
+                    raise TypeError(f"cost must be an int, not {type(c).__name__}")
+                if c > t.capacity:
+                    raise insufficient(t.capacity, costs)
+            return [cost_of(c, 2**64 - 1) for c in costs]
+        return [cost_of(cost, self.capacity)] * len(self._targets)
+
+    def _check_call(self, key: Key, cost: object) -> tuple[Call, list[int]]:
+        key_text(key)
+        costs = self._costs(cost)
+        args = self._settings.header("check") + ["all_of", str(len(self._targets))]
+        for t, c in zip(self._targets, costs):
+            args += t.spec + [str(c)]
+        keys = [self._settings.key(key, t.name) for t in self._targets]
+        return Call(SCRIPTS["all_of"], keys, args), costs
+
+    def _decided(self, reply: Any) -> Decision:
+        fields = reply_fields(reply)
+        refused_by, tightest = fields[5], fields[6]
+        source = self._targets[refused_by if refused_by >= 0 else tightest].policy
+        return decision(source, fields, refused_by if refused_by >= 0 else None, all_of=True)
+
+    def _degraded(self, key: Key, costs: list[int], cause: RedisUnavailable) -> Decision:
+        if self._local is not None:
+            return self._local.check(key, costs)
+        t = min(self._targets, key=lambda t: t.capacity)
+        return policy_decision(self._failure, t.policy, self.capacity, max(costs), cause, self._settings)
+
+    def _reset_call(self, key: Key) -> Call:
+        key_text(key)
+        keys = [self._settings.key(key, t.name) for t in self._targets]
+        return Call(SCRIPTS["all_of"], keys, self._settings.header("reset") + ["all_of"])
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.names} on_failure={self._failure!r}>"
+
+
+class LeaseCalls:
+    """Concurrency leases: ``acquire``, ``release``, ``renew``, ``peek``, ``reset``."""
+
+    def __init__(self, settings: Settings, policy: Concurrency, name: Optional[str], on_failure: FailurePolicy) -> None:
+        if not isinstance(policy, Concurrency):
+            raise TypeError(f"policy must be a ratecell.Concurrency, not {type(policy).__name__}")
+        self._t = Target(settings, policy, name, on_failure)
+
+    @property
+    def name(self) -> str:
+        return self._t.name
+
+    @property
+    def policy(self) -> Concurrency:
+        assert isinstance(self._t.policy, Concurrency)
+        return self._t.policy
+
+    def _call(self, op: str, key: Key, *operands: int) -> Call:
+        key_text(key)
+        return self._t.call(op, key, *operands)
+
+    def _peeked(self, reply: Any) -> Decision:
+        return decision(self._t.policy, reply_fields(reply))
+
+    def _acquired(self, reply: Any) -> tuple[Decision, Optional[int], int]:
+        fields = reply_fields(reply)
+        granted, slot, serial = fields[5:8]
+        return decision(self._t.policy, fields), (slot if granted == 1 else None), serial
+
+    def _degraded(self, key: Key, cause: RedisUnavailable) -> tuple[Decision, Optional[Lease]]:
+        local = self._t.local
+        if isinstance(local, Concurrency):
+            d = local.acquire(key)
+            return d, d.lease
+        return policy_decision(self._t.failure, self._t.policy, capacity_of(self._t.policy), 1, cause, self._t.settings), None
+
+    def _peek_degraded(self, key: Key, cause: RedisUnavailable) -> Decision:
+        local = self._t.local
+        if isinstance(local, Concurrency):
+            return local.peek(key)
+        return policy_decision(self._t.failure, self._t.policy, capacity_of(self._t.policy), 0, cause, self._t.settings)
+
+    def _lease_failed(self, cause: RedisUnavailable) -> bool:
+        if self._t.failure == "error":
+            raise cause
+        return False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._t.name!r} {self._t.policy!r} on_failure={self._t.failure!r}>"
