@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import re
 import threading
 import time
 from typing import Any, Callable
 
 import pytest
 import redis
+from conftest import ROOT
 from redis_server import Server, binary
 from redis_vectors import ERRORS, Policy, build, cases, expected, fields, members, prefix
 from test_vectors import number
@@ -327,3 +329,12 @@ def test_the_wsgi_middleware_enforces_a_limit_kept_in_redis(redis_server: Server
     refused = client.get("/v1/items", headers={"X-API-Key": "k"})
     assert refused.status_code == 429 and refused.json is not None
     assert refused.json["error"]["code"] == "rate_limit_exceeded"
+
+
+def test_the_readme_example_runs_against_a_real_server(redis_server: Server) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Python: `ratecell.redis`", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match is not None
+    prefixed = match.group(1).replace('prefix="api"', f'prefix="{prefix("readme")}"')
+    exec(compile(prefixed, "README.md", "exec"), {"url": redis_server.url})
