@@ -64,5 +64,6 @@ fn _ratecell(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(redis::_redis_spec, m)?)?;
     m.add_function(wrap_pyfunction!(redis::_redis_shared, m)?)?;
     m.add_function(wrap_pyfunction!(redis::_redis_decision, m)?)?;
+    m.add_function(wrap_pyfunction!(redis::_redis_nanos, m)?)?;
     Ok(())
 }

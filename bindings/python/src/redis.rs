@@ -345,3 +345,10 @@ pub(crate) fn _redis_decision<'py>(
         },
     )
 }
+
+/// `seconds` (an int, float or timedelta) in whole nanoseconds, converted as every limiter
+/// converts spans; `what` names it in errors.
+#[pyfunction]
+pub(crate) fn _redis_nanos(seconds: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    crate::time::nanos_from_seconds(seconds, what, crate::time::Invalid::Value).map(Nanos::as_nanos)
+}

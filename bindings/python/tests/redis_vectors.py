@@ -55,12 +55,10 @@ def members(spec: dict[str, Any], clock: ratecell.ManualClock) -> list[ratecell.
 
 
 def cases() -> list[Any]:
-    """Every vector case but token bucket reservations (not offered by ratecell.redis)."""
+    """Every vector case."""
     found = []
     for path in sorted((ROOT / "tests" / "vectors").glob("*.json")):
         for case in json.loads(path.read_text())["cases"]:
-            if any(s["op"] in ("reserve", "cancel") for s in case["steps"]):
-                continue
             found.append(pytest.param(case, id=f"{path.stem}: {case['name']}"))
     return found
 

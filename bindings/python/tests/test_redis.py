@@ -16,10 +16,10 @@ import redis
 from conftest import ROOT
 from redis_server import Server, binary
 from redis_vectors import ERRORS, Policy, build, cases, expected, fields, members, prefix
-from test_vectors import number
+from test_vectors import number, seconds
 
 import ratecell
-from ratecell.redis import Breaker, FailurePolicy, Fallback, RedisLease, RedisScriptError, RedisStore, RedisUnavailable
+from ratecell.redis import Breaker, FailurePolicy, Fallback, RedisLease, RedisReservation, RedisScriptError, RedisStore, RedisUnavailable
 
 KEY = "vector-key"
 FLOOR = 3600  # keys outlive the simulated instants
@@ -46,6 +46,7 @@ def test_every_vector_decides_through_redis_as_the_core_does(redis_server: Serve
         assert isinstance(policy, ratecell.RateLimiter)
         limiter = store.limiter(policy)
     leases: dict[str, RedisLease] = {}
+    reservations: dict[str, RedisReservation] = {}
     for i, step in enumerate(case["steps"]):
         where = f"step {i}: {step}"
         if "now_ns" in step:
@@ -56,6 +57,8 @@ def test_every_vector_decides_through_redis_as_the_core_does(redis_server: Serve
             with pytest.raises(ERRORS[step["error"]]):
                 if op == "top_up":
                     limiter.top_up(KEY, amount=number(step["amount"]))
+                elif op == "reserve":
+                    limiter.reserve(KEY, cost, max_wait=seconds(number(step["max_wait_ns"])))
                 else:
                     limiter.check(KEY, cost)
         elif op in ("check", "peek"):
@@ -73,6 +76,12 @@ def test_every_vector_decides_through_redis_as_the_core_does(redis_server: Serve
             assert (lease is not None) == step["granted"], where
             if lease is not None:
                 leases[step["lease"]] = lease
+        elif op == "reserve":
+            r = limiter.reserve(KEY, cost, max_wait=seconds(number(step["max_wait_ns"])))
+            assert (r.committed, r.ready_at_ns) == (step["committed"], number(step["ready_at_ns"])), where
+            reservations[step["reservation"]] = r
+        elif op == "cancel":
+            assert reservations[step["reservation"]].cancel() == number(step["returned"]), where
         elif op in ("release", "renew"):
             lease = leases[step["lease"]]
             assert (lease.release() if op == "release" else lease.renew()) == step["done"], where
@@ -204,6 +213,15 @@ def test_bad_inputs_raise_clear_errors_and_change_nothing(redis_server: Server) 
         RedisStore("redis://127.0.0.1/")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="top_up"):
         free.top_up("k", amount=1)
+    with pytest.raises(TypeError, match="reserve"):
+        free.reserve("k")
+    bucket = store.limiter(ratecell.TokenBucket.parse("2/second", name="bucket"))
+    for wait, error in ((-1, ValueError), (float("nan"), ValueError), ("1", TypeError), (None, TypeError)):
+        with pytest.raises(error, match="max_wait"):
+            bucket.reserve("k", max_wait=wait)
+    with pytest.raises(ratecell.InsufficientCapacity):
+        bucket.reserve("k", 3)
+    assert bucket.peek("k").remaining == 2
     store.client.set(free.redis_key("text"), "not a hash")
     with pytest.raises(RedisScriptError):
         free.check("text")
@@ -238,6 +256,9 @@ def test_when_redis_dies_each_policy_decides_without_a_storm_and_redis_is_used_a
         with pytest.raises(RedisUnavailable) as e:
             limiters["error"].check("k")
         assert 0 < e.value.retry_in <= 0.3
+        bucket = store.limiter(ratecell.TokenBucket.parse("2/minute", name="bucket"), on_failure="fail_open")
+        reserved = bucket.reserve("k", 2, max_wait=60)
+        assert reserved and reserved.local and reserved.delay == 0 and reserved.cancel() == 0
         local = [limiters["fallback"].check("k") for _ in range(7)]
         assert [d.allowed for d in local] == [True] * 5 + [False] * 2  # half the quota, here
         assert time.monotonic() - started < 0.1  # an open circuit answers at once

@@ -12,11 +12,11 @@ import pytest
 import redis
 from redis_server import Server, binary
 from redis_vectors import ERRORS, build, cases, expected, fields, members, prefix
-from test_vectors import number
+from test_vectors import number, seconds
 
 import ratecell
 from ratecell.redis import Breaker, Fallback, RedisUnavailable
-from ratecell.redis.asyncio import RedisLease, RedisStore
+from ratecell.redis.asyncio import RedisLease, RedisReservation, RedisStore
 
 KEY = "vector-key"
 
@@ -37,6 +37,7 @@ async def replay(url: str, case: dict[str, Any]) -> None:
         assert isinstance(policy, ratecell.RateLimiter)
         limiter = store.limiter(policy)
     leases: dict[str, RedisLease] = {}
+    reservations: dict[str, RedisReservation] = {}
     for i, step in enumerate(case["steps"]):
         where = f"step {i}: {step}"
         if "now_ns" in step:
@@ -47,6 +48,8 @@ async def replay(url: str, case: dict[str, Any]) -> None:
             with pytest.raises(ERRORS[step["error"]]):
                 if op == "top_up":
                     await limiter.top_up(KEY, amount=number(step["amount"]))
+                elif op == "reserve":
+                    await limiter.reserve(KEY, cost, max_wait=seconds(number(step["max_wait_ns"])))
                 else:
                     await limiter.check(KEY, cost)
         elif op in ("check", "peek"):
@@ -64,6 +67,12 @@ async def replay(url: str, case: dict[str, Any]) -> None:
             assert (lease is not None) == step["granted"], where
             if lease is not None:
                 leases[step["lease"]] = lease
+        elif op == "reserve":
+            r = await limiter.reserve(KEY, cost, max_wait=seconds(number(step["max_wait_ns"])))
+            assert (r.committed, r.ready_at_ns) == (step["committed"], number(step["ready_at_ns"])), where
+            reservations[step["reservation"]] = r
+        elif op == "cancel":
+            assert await reservations[step["reservation"]].cancel() == number(step["returned"]), where
         elif op in ("release", "renew"):
             lease = leases[step["lease"]]
             done = await (lease.release() if op == "release" else lease.renew())

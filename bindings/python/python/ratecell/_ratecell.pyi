@@ -674,3 +674,5 @@ def _redis_decision(
     all_of: bool = False,
 ) -> Decision:
     """A ``Decision`` from a script's reply, advertised as ``source``'s."""
+def _redis_nanos(seconds: Seconds, what: str) -> int:
+    """``seconds`` in whole nanoseconds, converted as every limiter converts spans."""

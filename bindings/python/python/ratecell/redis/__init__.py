@@ -38,7 +38,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from .._ratecell import Concurrency, Decision, Lease, RateLimiter
-from ._limiters import AllOfCalls, Costs, LeaseCalls, LimiterCalls
+from ._limiters import AllOfCalls, Costs, LeaseCalls, LimiterCalls, Reserved, ReservationView, Seconds
 from ._target import (
     DEFAULT_EPOCH,
     SCRIPTS,
@@ -68,6 +68,7 @@ __all__ = [
     "RedisError",
     "RedisLease",
     "RedisLimiter",
+    "RedisReservation",
     "RedisScriptError",
     "RedisStore",
     "RedisUnavailable",
@@ -205,6 +206,38 @@ class RedisLimiter(LimiterCalls):
         """``Credits`` only: adds ``amount`` credits; returns the credits left. Never decided
         by a failure policy: without Redis this raises ``RedisUnavailable``."""
         return reply_fields(self._store.run(self._top_up_call(key, amount)))[0]
+
+    def reserve(self, key: Key = None, cost: int = 1, *, max_wait: Seconds = 0) -> RedisReservation:
+        """``TokenBucket`` only: reserves ``cost`` tokens, borrowing against future refills,
+        and takes them when the wait is at most ``max_wait`` seconds."""
+        call, n = self._reserve_call(key, cost, max_wait)
+        try:
+            reserved = self._reserved(n, self._store.run(call))
+        except RedisUnavailable as e:
+            reserved = self._reserve_degraded(key, n, e)
+        return RedisReservation(self, key, reserved)
+
+
+class RedisReservation(ReservationView):
+    """Tokens reserved from a token bucket in Redis: proceed at ``ready_at_ns`` (after
+    ``delay`` seconds) when ``committed``, or ``cancel()`` to give them back. Truthy when
+    committed."""
+
+    def __init__(self, owner: RedisLimiter, key: Key, reserved: Reserved) -> None:
+        super().__init__(key, reserved)
+        self._owner = owner
+
+    def cancel(self) -> int:
+        """Gives the tokens back (at most once) and returns how many went back."""
+        call = self._owner._cancel_call(self._key, self._r)
+        back = 0
+        if call is not None:
+            try:
+                back = reply_fields(self._owner._store.run(call))[0]
+            except RedisUnavailable as e:
+                back = self._owner._cancel_failed(e)
+        self._r.committed = False
+        return back
 
 
 class RedisAllOf(AllOfCalls):

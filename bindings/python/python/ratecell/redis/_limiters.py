@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
-from .._ratecell import AllOf, Concurrency, Credits, Decision, Lease, RateLimiter
+import time
+from dataclasses import dataclass
+
+from .._ratecell import AllOf, Concurrency, Credits, Decision, Lease, RateLimiter, TokenBucket, _redis_nanos
 from ._target import (
     SCRIPTS,
     Call,
@@ -30,6 +33,61 @@ from ._target import (
 )
 
 Costs = Union[int, Sequence[int]]
+Seconds = Any  # an int, float or timedelta, converted exactly by the extension
+NEVER = 2**64 - 1
+
+
+@dataclass
+class Reserved:
+    """What a token bucket's ``reserve`` took, and what ``cancel`` needs to give it back."""
+
+    committed: bool
+    cost: int
+    ready_at_ns: int
+    delay_ns: int
+    ready: int = 0
+    serial: int = 0
+    latest_before: int = 0
+    local: bool = False
+
+
+class ReservationView:
+    """The readable side of a reservation through Redis."""
+
+    def __init__(self, key: Key, reserved: Reserved) -> None:
+        self._key, self._r = key, reserved
+
+    @property
+    def committed(self) -> bool:
+        """The tokens are taken (and not given back yet)."""
+        return self._r.committed
+
+    @property
+    def cost(self) -> int:
+        """The tokens reserved."""
+        return self._r.cost
+
+    @property
+    def ready_at_ns(self) -> int:
+        """When the caller may proceed, on the store's time line (``2**64 - 1``: never)."""
+        return self._r.ready_at_ns
+
+    @property
+    def delay(self) -> float:
+        """Seconds from the reservation until the caller may proceed."""
+        return self._r.delay_ns / 1e9
+
+    @property
+    def local(self) -> bool:
+        """Made by the failure policy while Redis was away: it never waits, and cancelling
+        it gives nothing back."""
+        return self._r.local
+
+    def __bool__(self) -> bool:
+        return self._r.committed
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} committed={self._r.committed} cost={self._r.cost} ready_at_ns={self._r.ready_at_ns}>"
 
 
 class LimiterCalls:
@@ -79,6 +137,36 @@ class LimiterCalls:
     def _reset_call(self, key: Key) -> Call:
         key_text(key)
         return self._t.call("reset", key)
+
+    def _reserve_call(self, key: Key, cost: object, max_wait: Seconds) -> tuple[Call, int]:
+        if not isinstance(self._t.policy, TokenBucket):
+            raise TypeError(f"reserve is for TokenBucket, not {type(self._t.policy).__name__}")
+        key_text(key)
+        n = cost_of(cost, self._t.capacity)
+        wait = _redis_nanos(max_wait, "max_wait")
+        return self._t.call("reserve", key, n, wait), n
+
+    def _reserved(self, cost: int, reply: Any) -> Reserved:
+        committed, ready_at, delay, ready, serial, latest = reply_fields(reply)[:6]
+        return Reserved(committed == 1, cost, ready_at, delay, ready, serial, latest)
+
+    def _reserve_degraded(self, key: Key, cost: int, cause: RedisUnavailable) -> Reserved:
+        """An immediate check by the failure policy: it never waits, and gives nothing back."""
+        d = self._t.degraded(key, cost, cause)
+        clock = self._t.settings.clock
+        now = clock.now_ns if clock is not None else time.time_ns() - int(self._t.settings.epoch) * 10**9
+        wait = 0 if d.allowed else d.retry_after_ns
+        return Reserved(d.allowed and cost > 0, cost, min(NEVER, max(0, now) + wait), wait, local=True)
+
+    def _cancel_call(self, key: Key, r: Reserved) -> Optional[Call]:
+        if not r.committed or r.local:
+            return None
+        return self._t.call("cancel", key, r.cost, r.ready, r.ready_at_ns, r.serial, r.latest_before)
+
+    def _cancel_failed(self, cause: RedisUnavailable) -> int:
+        if self._t.failure == "error":
+            raise cause
+        return 0
 
     def _top_up_call(self, key: Key, amount: object) -> Call:
         if not isinstance(self._t.policy, Credits):

@@ -18,7 +18,7 @@ import redis.exceptions as rx
 
 from .._ratecell import Concurrency, Decision, Lease, RateLimiter
 from . import UNAVAILABLE, no_retry
-from ._limiters import AllOfCalls, Costs, LeaseCalls, LimiterCalls
+from ._limiters import AllOfCalls, Costs, LeaseCalls, LimiterCalls, Reserved, ReservationView, Seconds
 from ._target import (
     DEFAULT_EPOCH,
     SCRIPTS,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 TIMEOUT_OR_UNAVAILABLE: tuple[type[BaseException], ...] = (asyncio.TimeoutError, *UNAVAILABLE)
 
-__all__ = ["RedisAllOf", "RedisConcurrency", "RedisLease", "RedisLimiter", "RedisStore"]
+__all__ = ["RedisAllOf", "RedisConcurrency", "RedisLease", "RedisLimiter", "RedisReservation", "RedisStore"]
 
 
 class RedisStore:
@@ -139,6 +139,34 @@ class RedisLimiter(LimiterCalls):
 
     async def top_up(self, key: Key = None, *, amount: int) -> int:
         return reply_fields(await self._store.run(self._top_up_call(key, amount)))[0]
+
+    async def reserve(self, key: Key = None, cost: int = 1, *, max_wait: Seconds = 0) -> RedisReservation:
+        call, n = self._reserve_call(key, cost, max_wait)
+        try:
+            reserved = self._reserved(n, await self._store.run(call))
+        except RedisUnavailable as e:
+            reserved = self._reserve_degraded(key, n, e)
+        return RedisReservation(self, key, reserved)
+
+
+class RedisReservation(ReservationView):
+    """Tokens reserved from a token bucket in Redis (asyncio): ``await cancel()``."""
+
+    def __init__(self, owner: RedisLimiter, key: Key, reserved: Reserved) -> None:
+        super().__init__(key, reserved)
+        self._owner = owner
+
+    async def cancel(self) -> int:
+        """Gives the tokens back (at most once) and returns how many went back."""
+        call = self._owner._cancel_call(self._key, self._r)
+        back = 0
+        if call is not None:
+            try:
+                back = reply_fields(await self._owner._store.run(call))[0]
+            except RedisUnavailable as e:
+                back = self._owner._cancel_failed(e)
+        self._r.committed = False
+        return back
 
 
 class RedisAllOf(AllOfCalls):
