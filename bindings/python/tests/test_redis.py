@@ -209,6 +209,8 @@ def test_bad_inputs_raise_clear_errors_and_change_nothing(redis_server: Server) 
         RedisStore.from_url(redis_server.url, timeout=-1)
     with pytest.raises(ValueError, match="failures"):
         Breaker(failures=0)
+    with pytest.raises(TypeError, match="clock"):
+        RedisStore.from_url(redis_server.url, clock="server")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="redis.Redis"):
         RedisStore("redis://127.0.0.1/")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="top_up"):
@@ -241,6 +243,8 @@ def test_when_redis_dies_each_policy_decides_without_a_storm_and_redis_is_used_a
     try:
         store = RedisStore.from_url(server.url, timeout=0.2, prefix=prefix("fault"), breaker=Breaker(failures=2, open_for=0.3, max_open_for=1))
         limiters = policies(store)
+        both = store.all_of(ratecell.Gcra.parse("10/minute", name="a"), ratecell.Gcra.parse("4/minute", name="b"), on_failure=Fallback(1, 2))
+        assert both.check("k").remaining == 3
         for limiter in limiters.values():
             assert limiter.check("k").remaining == 9  # Redis decides
         server.kill()
@@ -259,6 +263,8 @@ def test_when_redis_dies_each_policy_decides_without_a_storm_and_redis_is_used_a
         bucket = store.limiter(ratecell.TokenBucket.parse("2/minute", name="bucket"), on_failure="fail_open")
         reserved = bucket.reserve("k", 2, max_wait=60)
         assert reserved and reserved.local and reserved.delay == 0 and reserved.cancel() == 0
+        shared = [both.check("k") for _ in range(3)]  # half of each member, here
+        assert [bool(d) for d in shared] == [True, True, False] and shared[2].refused_by == 1
         local = [limiters["fallback"].check("k") for _ in range(7)]
         assert [d.allowed for d in local] == [True] * 5 + [False] * 2  # half the quota, here
         assert time.monotonic() - started < 0.1  # an open circuit answers at once

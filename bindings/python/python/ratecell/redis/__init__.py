@@ -13,7 +13,7 @@ where its state lives.
 >>> free = store.limiter(ratecell.Gcra.parse("100/minute burst 120", name="free"),
 ...                      on_failure=Fallback(1, 4))                   # doctest: +SKIP
 >>> free.check("api-key-42")                                          # doctest: +SKIP
-<Decision allowed, 119 of 120 remaining, ...>
+<Decision allowed: 119 of 120 remaining, reset after 600ms>
 
 Time comes from the Redis server (``TIME``, counted from ``epoch``) so that clients with
 skewed clocks agree; a store given a ``clock`` (a ``ratecell.ManualClock`` in tests) sends
@@ -119,12 +119,22 @@ class RedisStore:
         self._settings = Settings(prefix, clock, epoch, ttl_floor, None, breaker)
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float = 0.1, **options: Any) -> RedisStore:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        timeout: float = 0.1,
+        prefix: str = "ratecell",
+        clock: Optional[Clock] = None,
+        epoch: int = DEFAULT_EPOCH,
+        ttl_floor: float = 0,
+        breaker: Breaker = Breaker(),
+    ) -> RedisStore:
         """A store on a new client for ``url`` whose calls (connecting included) time out
         after ``timeout`` seconds, without redis-py's own retries."""
-        Settings("x", None, DEFAULT_EPOCH, 0, timeout, Breaker())
+        Settings(prefix, clock, epoch, ttl_floor, timeout, breaker)
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=no_retry())
-        return cls(client, **options)
+        return cls(client, prefix=prefix, clock=clock, epoch=epoch, ttl_floor=ttl_floor, breaker=breaker)
 
     @property
     def health(self) -> str:

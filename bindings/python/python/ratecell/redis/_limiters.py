@@ -198,11 +198,12 @@ class AllOfCalls:
                 raise TypeError("an all-of's members are rate limiters, not Concurrency")
         self._settings = settings
         self._failure = on_failure
-        local = local_limiter(members[0], on_failure, settings.clock)
         self._local: Optional[AllOf] = None
-        if isinstance(on_failure, Fallback) and local is not None:
+        if isinstance(on_failure, Fallback):
             shared = [local_limiter(m, on_failure, settings.clock) for m in members]
             self._local = AllOf(*[s for s in shared if isinstance(s, RateLimiter)])
+        else:
+            local_limiter(members[0], on_failure, None)  # checks the policy's name
         self.capacity = min(t.capacity for t in self._targets)
 
     @property
@@ -287,6 +288,8 @@ class LeaseCalls:
         return decision(self._t.policy, fields), (slot if granted == 1 else None), serial
 
     def _degraded(self, key: Key, cause: RedisUnavailable) -> tuple[Decision, Optional[Lease]]:
+        """The fallback's lease, or the policy's decision without a lease (failing open
+        admits with nothing to release)."""
         local = self._t.local
         if isinstance(local, Concurrency):
             d = local.acquire(key)

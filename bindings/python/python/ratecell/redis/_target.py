@@ -15,6 +15,8 @@ from .._ratecell import (
     Concurrency,
     Decision,
     InsufficientCapacity,
+    ManualClock,
+    MonotonicClock,
     RateCellError,
     RateLimiter,
     _redis_decision,
@@ -220,6 +222,8 @@ class Settings:
             raise ValueError(f"ttl_floor must be seconds, at least 0, got {ttl_floor!r}")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < 3600):
             raise ValueError(f"timeout must be seconds above 0, got {timeout!r}")
+        if clock is not None and not isinstance(clock, (ManualClock, MonotonicClock)):
+            raise TypeError(f"clock must be None (the server's) or a ratecell clock, not {type(clock).__name__}")
         if not isinstance(breaker, Breaker):
             raise TypeError(f"breaker must be a ratecell.redis.Breaker, not {type(breaker).__name__}")
         self.prefix = prefix.encode()
@@ -283,7 +287,7 @@ class Target:
         self.policy = policy
         self.name = name_of(name, policy)
         self.spec: list[Union[str, bytes]] = list(spec)
-        self.script = SCRIPTS["all_of" if spec[0] == "all_of" else spec[0]]
+        self.script = SCRIPTS[spec[0]]
         self.capacity = capacity_of(policy)
         self.failure = on_failure
         self.local = local_limiter(policy, on_failure, settings.clock)

@@ -63,11 +63,21 @@ class RedisStore:
         self._settings = Settings(prefix, clock, epoch, ttl_floor, timeout, breaker)
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float = 0.1, **options: Any) -> RedisStore:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        timeout: float = 0.1,
+        prefix: str = "ratecell",
+        clock: Optional[Clock] = None,
+        epoch: int = DEFAULT_EPOCH,
+        ttl_floor: float = 0,
+        breaker: Breaker = Breaker(),
+    ) -> RedisStore:
         """A store on a new client for ``url``, calls timing out after ``timeout`` seconds."""
-        Settings("x", None, DEFAULT_EPOCH, 0, timeout, Breaker())
+        Settings(prefix, clock, epoch, ttl_floor, timeout, breaker)
         client = aredis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=no_retry())
-        return cls(client, timeout=timeout, **options)
+        return cls(client, prefix=prefix, clock=clock, epoch=epoch, ttl_floor=ttl_floor, timeout=timeout, breaker=breaker)
 
     @property
     def health(self) -> str:
