@@ -35,7 +35,7 @@ py-install-test: $(PY_READY) ## Python: `pip install ./bindings/python` into a f
 	rm -rf $(PY_FRESH)
 	$(PYTHON) -m venv $(PY_FRESH)
 	$(PY_FRESH)/bin/python -m pip install -q --disable-pip-version-check "./$(PY_DIR)[redis]"
-	cd /tmp && $(PY_FRESH)/bin/python -c 'import ratecell; d = ratecell.Gcra.parse("5/second").check(); assert d and d.remaining == 4, d; print("py-install-test:", ratecell.__version__, d)'
+	cd /tmp && $(PY_FRESH)/bin/python -c 'import sys, ratecell; d = ratecell.Gcra.parse("5/second").check(); assert d and d.remaining == 4, d; assert "redis" not in sys.modules; print("py-install-test:", ratecell.__version__, d)'
 	cd /tmp && $(PY_FRESH)/bin/python -c 'import ratecell.redis.asyncio as r, ratecell.redis._target as t; assert set(t.SCRIPTS) >= {"gcra", "all_of", "concurrency"}; print("py-install-test: ratecell.redis embeds", len(t.SCRIPTS), "scripts")'
 
 py-demo: py-build ## Python: enforce the published tiers, printing decisions and headers

@@ -19,46 +19,25 @@ use crate::limiter::{Kind, Options, RateLimiter};
 use crate::time::Clock;
 
 /// The files of `redis/scripts/`, embedded from the one copy in the repository.
-const FILES: [(&str, &str); 12] = [
-    ("lib.lua", include_str!("../../../redis/scripts/lib.lua")),
-    ("gcra.lua", include_str!("../../../redis/scripts/gcra.lua")),
-    (
-        "token_bucket.lua",
-        include_str!("../../../redis/scripts/token_bucket.lua"),
-    ),
-    (
-        "fixed_window.lua",
-        include_str!("../../../redis/scripts/fixed_window.lua"),
-    ),
-    (
-        "sliding_window.lua",
-        include_str!("../../../redis/scripts/sliding_window.lua"),
-    ),
-    (
-        "sliding_log.lua",
-        include_str!("../../../redis/scripts/sliding_log.lua"),
-    ),
-    (
-        "burst.lua",
-        include_str!("../../../redis/scripts/burst.lua"),
-    ),
-    (
-        "credits.lua",
-        include_str!("../../../redis/scripts/credits.lua"),
-    ),
-    (
-        "concurrency.lua",
-        include_str!("../../../redis/scripts/concurrency.lua"),
-    ),
-    (
-        "all_of.lua",
-        include_str!("../../../redis/scripts/all_of.lua"),
-    ),
-    (
-        "arith.lua",
-        include_str!("../../../redis/scripts/arith.lua"),
-    ),
-    ("main.lua", include_str!("../../../redis/scripts/main.lua")),
+macro_rules! script_files {
+    ($($file:literal),+ $(,)?) => {
+        [$(($file, include_str!(concat!("../../../redis/scripts/", $file)))),+]
+    };
+}
+
+const FILES: [(&str, &str); 12] = script_files![
+    "lib.lua",
+    "gcra.lua",
+    "token_bucket.lua",
+    "fixed_window.lua",
+    "sliding_window.lua",
+    "sliding_log.lua",
+    "burst.lua",
+    "credits.lua",
+    "concurrency.lua",
+    "all_of.lua",
+    "arith.lua",
+    "main.lua",
 ];
 
 /// Which files make each script (`name: file file ...`).

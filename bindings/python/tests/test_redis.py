@@ -365,3 +365,28 @@ def test_the_readme_example_runs_against_a_real_server(redis_server: Server) -> 
     assert match is not None
     prefixed = match.group(1).replace('prefix="api"', f'prefix="{prefix("readme")}"')
     exec(compile(prefixed, "README.md", "exec"), {"url": redis_server.url})
+
+
+def test_the_breaker_opens_after_consecutive_failures_probes_once_and_backs_off_up_to_its_maximum() -> None:
+    from ratecell.redis._target import Circuit
+
+    circuit = Circuit(Breaker(failures=2, open_for=0.02, max_open_for=0.05))
+    circuit.failure()
+    circuit.success()
+    circuit.failure()
+    assert circuit.health == "closed" and circuit.admit() == 0
+    circuit.failure()
+    assert circuit.health == "open" and 0 < circuit.admit() <= 0.02
+    time.sleep(0.025)
+    assert circuit.admit() == 0 and circuit.health == "probing"
+    assert circuit.admit() > 0  # one probe at a time
+    circuit.failure()
+    assert 0.02 < circuit.admit() <= 0.04  # twice as long
+    time.sleep(0.045)
+    assert circuit.admit() == 0
+    circuit.failure()
+    assert 0.04 < circuit.admit() <= 0.05  # at most max_open_for
+    time.sleep(0.055)
+    assert circuit.admit() == 0
+    circuit.success()
+    assert circuit.health == "closed" and circuit.admit() == 0

@@ -32,10 +32,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-import redis
-import redis.exceptions as rx
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+try:
+    import redis
+    import redis.exceptions as rx
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+except ImportError:  # pragma: no cover - without the extra
+    raise ImportError("ratecell.redis needs redis-py: pip install 'ratecell[redis]'")  # the missing module is the context
 
 from .._ratecell import Concurrency, Decision, Lease, RateLimiter
 from ._limiters import AllOfCalls, Costs, LeaseCalls, LimiterCalls, Reserved, ReservationView, Seconds
