@@ -397,3 +397,27 @@ def test_the_breaker_opens_after_consecutive_failures_probes_once_and_backs_off_
     assert circuit.admit() == 0
     circuit.success()
     assert circuit.health == "closed" and circuit.admit() == 0
+
+
+def test_the_wsgi_middleware_holds_a_concurrency_lease_kept_in_redis_until_the_response_ends(redis_server: Server) -> None:
+    from flask import Flask
+
+    from ratecell.web import header_key
+    from ratecell.wsgi import RateLimitMiddleware
+
+    app = Flask(__name__)
+    app.add_url_rule("/v1/sessions", "sessions", lambda: "ok")
+    store = RedisStore.from_url(redis_server.url, prefix=prefix("wsgi-leases"))
+    sessions = store.concurrency(ratecell.Concurrency(1, ttl=30, name="sessions"))
+    app.wsgi_app = RateLimitMiddleware(app.wsgi_app, concurrency=sessions, key=header_key("X-API-Key"))  # type: ignore[method-assign]
+    client = app.test_client()
+    for _ in range(2):
+        with client.get("/v1/sessions", headers={"X-API-Key": "k"}) as ok:  # closed as a server closes it
+            assert ok.status_code == 200 and sessions.peek("k").remaining == 0  # held while sending
+    assert sessions.peek("k").remaining == 1  # released after each response
+    held, lease = sessions.acquire("k")  # another instance holds the only slot
+    refused = client.get("/v1/sessions", headers={"X-API-Key": "k"})
+    assert held and refused.status_code == 429 and refused.headers["Retry-After"] == "30"
+    assert lease is not None and lease.release()
+    with client.get("/v1/sessions", headers={"X-API-Key": "k"}) as ok:
+        assert ok.status_code == 200

@@ -200,6 +200,36 @@ def test_the_asgi_middleware_awaits_a_limit_kept_in_redis(redis_server: Server) 
         client.portal.call(store.client.aclose)  # on the loop its connections belong to
 
 
+def test_the_asgi_middleware_holds_an_asyncio_redis_lease_until_the_response_ends(redis_server: Server) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from ratecell.asgi import RateLimitMiddleware
+    from ratecell.web import header_key
+
+    def hello(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("hello")
+
+    store = RedisStore.from_url(redis_server.url, timeout=1.0, prefix=prefix("asgi-leases"))
+    sessions = store.concurrency(ratecell.Concurrency(1, ttl=30, name="sessions"))
+    app = Starlette(routes=[Route("/v1/sessions", hello)])
+    app.add_middleware(RateLimitMiddleware, concurrency=sessions, key=header_key("X-API-Key"))
+    with TestClient(app) as client:
+        assert client.portal is not None
+        headers = {"X-API-Key": "k"}
+        assert [client.get("/v1/sessions", headers=headers).status_code for _ in range(2)] == [200, 200]
+        assert client.portal.call(sessions.peek, "k").remaining == 1  # released after each response
+        held, lease = client.portal.call(sessions.acquire, "k")  # another instance holds the slot
+        assert held and lease is not None
+        assert client.get("/v1/sessions", headers=headers).status_code == 429
+        assert client.portal.call(lease.release)
+        assert client.get("/v1/sessions", headers=headers).status_code == 200
+        client.portal.call(store.client.aclose)
+
+
 def test_a_blocking_limits_check_refuses_an_asyncio_limiter_clearly(redis_server: Server) -> None:
     from ratecell.web import Limits, Request
 
@@ -207,3 +237,6 @@ def test_a_blocking_limits_check_refuses_an_asyncio_limiter_clearly(redis_server
     limits = Limits(store.limiter(ratecell.Gcra.parse("3/minute", name="plan")))
     with pytest.raises(TypeError, match="ASGI"):
         limits.check(Request("GET", "/", {}, "10.0.0.1"))
+    leases = Limits(concurrency=store.concurrency(ratecell.Concurrency(1, ttl=1, name="s")))
+    with pytest.raises(TypeError, match="ASGI"):
+        leases.check(Request("GET", "/", {}, "10.0.0.1"))
