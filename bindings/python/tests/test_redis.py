@@ -209,6 +209,8 @@ def test_bad_inputs_raise_clear_errors_and_change_nothing(redis_server: Server) 
         RedisStore.from_url(redis_server.url, timeout=-1)
     with pytest.raises(ValueError, match="failures"):
         Breaker(failures=0)
+    with pytest.raises(ValueError, match="max_open_for"):
+        Breaker(open_for=2, max_open_for=1)
     with pytest.raises(TypeError, match="clock"):
         RedisStore.from_url(redis_server.url, clock="server")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="redis.Redis"):
@@ -281,6 +283,9 @@ def test_when_redis_dies_each_policy_decides_without_a_storm_and_redis_is_used_a
         assert back.allowed and back.remaining == 9  # Redis decides again
         assert store.health == "closed"
         assert limiters["error"].check("k").remaining == 9
+        server.kill()  # a second outage: the fallback starts fresh, its first one forgotten
+        again = [limiters["fallback"].check("k") for _ in range(6)]
+        assert [d.allowed for d in again] == [True] * 5 + [False]
     finally:
         server.close()
 

@@ -17,6 +17,7 @@ from ._target import (
     FailurePolicy,
     Fallback,
     Key,
+    Local,
     RedisUnavailable,
     Settings,
     Target,
@@ -198,12 +199,13 @@ class AllOfCalls:
                 raise TypeError("an all-of's members are rate limiters, not Concurrency")
         self._settings = settings
         self._failure = on_failure
-        self._local: Optional[AllOf] = None
+        self._local: Optional[Local] = None
         if isinstance(on_failure, Fallback):
-            shared = [local_limiter(m, on_failure, settings.clock) for m in members]
-            self._local = AllOf(*[s for s in shared if isinstance(s, RateLimiter)])
+            shared = [local_limiter(m, on_failure, settings) for m in members]
+            each = [s.get() for s in shared if s is not None]
+            self._local = Local(AllOf(*[m for m in each if isinstance(m, RateLimiter)]), settings.circuit)
         else:
-            local_limiter(members[0], on_failure, None)  # checks the policy's name
+            local_limiter(members[0], on_failure, settings)  # checks the policy's name
         self.capacity = min(t.capacity for t in self._targets)
 
     @property
@@ -245,7 +247,9 @@ class AllOfCalls:
 
     def _degraded(self, key: Key, costs: list[int], cause: RedisUnavailable) -> Decision:
         if self._local is not None:
-            return self._local.check(key, costs)
+            local = self._local.get()
+            assert isinstance(local, AllOf)
+            return local.check(key, costs)
         t = min(self._targets, key=lambda t: t.capacity)
         return policy_decision(self._failure, t.policy, self.capacity, max(costs), cause, self._settings)
 
@@ -290,14 +294,14 @@ class LeaseCalls:
     def _degraded(self, key: Key, cause: RedisUnavailable) -> tuple[Decision, Optional[Lease]]:
         """The fallback's lease, or the policy's decision without a lease (failing open
         admits with nothing to release)."""
-        local = self._t.local
+        local = self._t.local.get() if self._t.local is not None else None
         if isinstance(local, Concurrency):
             d = local.acquire(key)
             return d, d.lease
         return policy_decision(self._t.failure, self._t.policy, capacity_of(self._t.policy), 1, cause, self._t.settings), None
 
     def _peek_degraded(self, key: Key, cause: RedisUnavailable) -> Decision:
-        local = self._t.local
+        local = self._t.local.get() if self._t.local is not None else None
         if isinstance(local, Concurrency):
             return local.peek(key)
         return policy_decision(self._t.failure, self._t.policy, capacity_of(self._t.policy), 0, cause, self._t.settings)

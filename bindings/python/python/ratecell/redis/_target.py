@@ -92,6 +92,8 @@ class Breaker:
             value = getattr(self, what)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 86_400:
                 raise ValueError(f"{what} must be seconds between 0 and a day, got {value!r}")
+        if self.max_open_for < self.open_for:
+            raise ValueError(f"max_open_for ({self.max_open_for}) must be at least open_for ({self.open_for})")
 
 
 class Circuit:
@@ -105,6 +107,8 @@ class Circuit:
         self._until = 0.0
         self._backoff = 0.0
         self._state: Literal["closed", "open", "probing"] = "closed"
+        self.recoveries = 0
+        """How many times Redis has answered after failing: fallbacks forget their state."""
 
     def admit(self) -> float:
         """0 when a call may go; otherwise the seconds the circuit stays open."""
@@ -120,6 +124,8 @@ class Circuit:
 
     def success(self) -> None:
         with self._lock:
+            if self._state != "closed" or self._failures:
+                self.recoveries += 1
             self._state, self._failures = "closed", 0
 
     def failure(self) -> None:
@@ -141,6 +147,23 @@ class Circuit:
     def health(self) -> str:
         with self._lock:
             return self._state
+
+
+class Local:
+    """An in-process fallback limiter. Its state starts fresh with each outage: it is
+    forgotten once Redis has answered again since it was last used."""
+
+    def __init__(self, limiter: Policy, circuit: Circuit) -> None:
+        self._limiter = limiter
+        self._circuit = circuit
+        self._seen = circuit.recoveries
+
+    def get(self) -> Policy:
+        recoveries = self._circuit.recoveries
+        if recoveries != self._seen:
+            self._seen = recoveries
+            self._limiter.clear()
+        return self._limiter
 
 
 class Script:
@@ -290,7 +313,7 @@ class Target:
         self.script = SCRIPTS[spec[0]]
         self.capacity = capacity_of(policy)
         self.failure = on_failure
-        self.local = local_limiter(policy, on_failure, settings.clock)
+        self.local = local_limiter(policy, on_failure, settings)
 
     def call(self, op: str, key: Key, *operands: int) -> Call:
         args = self.settings.header(op) + self.spec + [str(n) for n in operands]
@@ -299,14 +322,18 @@ class Target:
     def degraded(self, key: Key, cost: int, cause: RedisUnavailable) -> Decision:
         """The failure policy's decision when Redis cannot decide."""
         if isinstance(self.failure, Fallback):
-            assert isinstance(self.local, RateLimiter)
-            return self.local.check(key, cost)
+            assert self.local is not None
+            local = self.local.get()
+            assert isinstance(local, RateLimiter)
+            return local.check(key, cost)
         return policy_decision(self.failure, self.policy, self.capacity, cost, cause, self.settings)
 
 
-def local_limiter(policy: Policy, on_failure: object, clock: Optional[Clock]) -> Optional[Policy]:
+def local_limiter(policy: Policy, on_failure: object, settings: Settings) -> Optional[Local]:
+    """The fallback of a ``Fallback`` policy (and a check of any other)."""
     if isinstance(on_failure, Fallback):
-        return _redis_shared(policy, on_failure.numerator, on_failure.denominator, clock)
+        shared = _redis_shared(policy, on_failure.numerator, on_failure.denominator, settings.clock)
+        return Local(shared, settings.circuit)
     if on_failure not in ("error", "fail_open", "fail_closed"):
         raise ValueError(f'on_failure must be "error", "fail_open", "fail_closed" or a Fallback, not {on_failure!r}')
     return None
