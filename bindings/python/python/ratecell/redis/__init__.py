@@ -30,7 +30,7 @@ success closes the circuit again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional
 
 try:
     import redis
@@ -334,7 +334,3 @@ class RedisConcurrency(LeaseCalls):
             return reply_fields(self._store.run(self._call(op, lease.key, lease.slot, lease.serial)))[0] == 1
         except RedisUnavailable as e:
             return self._lease_failed(e)
-
-
-Limiter = Union[RedisLimiter, RedisAllOf]
-"""What the middlewares accept besides in-process limiters."""

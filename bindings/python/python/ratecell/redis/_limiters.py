@@ -28,7 +28,6 @@ from ._target import (
     insufficient,
     key_text,
     local_limiter,
-    name_of,
     policy_decision,
     reply_fields,
 )
