@@ -6,8 +6,6 @@ BENCH_RESULTS := $(CURDIR)/target/bench-results
 # A short criterion profile: the machine is shared, and what counts are the ratios between
 # libraries measured in the same run. `make bench BENCH_ARGS=` uses criterion's defaults.
 BENCH_ARGS ?= --warm-up-time 1 --measurement-time 2
-# The interpreter with the Python module installed (`make py-build` puts it in the venv).
-BENCH_PYTHON ?= $(PY)
 BENCH_NODE ?= node
 
 .PHONY: bench-rust bench-c bench-python bench-node bench-report
@@ -23,9 +21,9 @@ bench-c: ## The C API next to the Rust core (make c-bench)
 	mkdir -p $(BENCH_RESULTS)
 	$(MAKE) --no-print-directory c-bench | tee $(BENCH_RESULTS)/c.txt
 
-bench-python: py-build ## The Python comparisons in benches/python
+bench-python: ## The Python comparisons in benches/python (make py-bench)
 	mkdir -p $(BENCH_RESULTS)
-	for script in benches/python/*.py; do $(BENCH_PYTHON) $$script; done | tee $(BENCH_RESULTS)/python.txt
+	$(MAKE) --no-print-directory py-bench | tee $(BENCH_RESULTS)/python.txt
 
 bench-node: ## The Node comparisons in benches/node, when the addon is built
 	mkdir -p $(BENCH_RESULTS)
