@@ -25,7 +25,8 @@ macro_rules! script_files {
     };
 }
 
-const FILES: [(&str, &str); 12] = script_files![
+const FILES: [(&str, &str); 13] = script_files![
+    "fast.lua",
     "lib.lua",
     "gcra.lua",
     "token_bucket.lua",
