@@ -99,10 +99,11 @@ impl Script {
         const L: (&str, &str) = ("lib.lua", LIB);
         const M: (&str, &str) = ("main.lua", MAIN);
         const G: (&str, &str) = ("gcra.lua", GCRA);
+        const F: (&str, &str) = ("fast.lua", FAST);
         match self {
-            Script::Gcra => &[("fast.lua", FAST), L, G, M],
+            Script::Gcra => &[F, L, G, M],
             Script::TokenBucket => &[L, ("token_bucket.lua", TOKEN_BUCKET), M],
-            Script::FixedWindow => &[L, ("fixed_window.lua", FIXED_WINDOW), M],
+            Script::FixedWindow => &[F, L, ("fixed_window.lua", FIXED_WINDOW), M],
             Script::SlidingWindow => &[L, ("sliding_window.lua", SLIDING_WINDOW), M],
             Script::SlidingLog => &[L, ("sliding_log.lua", SLIDING_LOG), M],
             Script::Burst => &[L, G, ("burst.lua", BURST), M],

@@ -1,11 +1,12 @@
-//! The fast path of `redis/scripts/fast.lua` against the prelude's exact GCRA.
+//! The fast paths of `redis/scripts/fast.lua` against the prelude's exact arithmetic.
 //!
-//! The `gcra` script decides the common GCRA call in plain doubles before the prelude is
-//! defined; the `burst` script decides GCRA too, always through the prelude's exact
-//! naturals. Both get the same calls on twin keys and must reply alike, store the same state
-//! and give their keys the same life. Quotas, costs and instants straddle every condition of
-//! the fast path (a limit that divides the period, a tolerance below 2^52 ns, instants of 19
-//! digits and more), so calls on both sides of each condition are compared.
+//! The `gcra` and `fixed_window` scripts decide the common calls in plain doubles before the
+//! prelude is defined; the `burst` script decides GCRA and the `all_of` script fixed windows
+//! too, always through the prelude's exact naturals. Both sides get the same calls on twin
+//! keys and must reply alike, store the same state and give their keys the same life. Quotas,
+//! costs and instants straddle every condition of the fast paths (a limit that divides the
+//! period, a tolerance or a period below 2^52 ns, instants of 19 digits and more), so calls on
+//! both sides of each condition are compared.
 
 #[macro_use]
 mod common;
@@ -43,19 +44,41 @@ fn call(con: &mut redis::Connection, script: Script, key: &str, args: &[&str]) -
     common::texts(&reply)
 }
 
-/// What a key holds: its `tat` field and its remaining life in ms (-2 absent, -1 forever).
-fn stored(con: &mut redis::Connection, key: &str) -> (Option<String>, i64) {
-    let tat: Option<String> = redis::cmd("HGET")
-        .arg(key)
-        .arg("tat")
+/// What a call left: its reply, the key's fields and its life in ms (-2 absent, -1 forever).
+type Outcome = (Vec<String>, Vec<(String, String)>, i64);
+
+/// Calls `script` and reads what the key holds in one transaction, then makes the key
+/// persist: a key given a life of a millisecond cannot expire before it is read, nor between
+/// the steps of a case (which would make the two sides' next decisions differ for a reason
+/// that is not theirs).
+fn decide(con: &mut redis::Connection, script: Script, key: &str, args: &[&str]) -> Outcome {
+    let _: String = redis::cmd("SCRIPT")
+        .arg("LOAD")
+        .arg(script.source())
         .query(con)
-        .expect("HGET");
-    let ttl: i64 = redis::cmd("PTTL").arg(key).query(con).expect("PTTL");
-    (tat, ttl)
+        .expect("SCRIPT LOAD");
+    let (reply, mut fields, life, _): (redis::Value, Vec<(String, String)>, i64, i64) =
+        redis::pipe()
+            .atomic()
+            .cmd("EVALSHA")
+            .arg(script.sha1())
+            .arg(1)
+            .arg(key)
+            .arg(args)
+            .cmd("HGETALL")
+            .arg(key)
+            .cmd("PTTL")
+            .arg(key)
+            .cmd("PERSIST")
+            .arg(key)
+            .query(con)
+            .expect("the transaction runs");
+    fields.sort();
+    (common::texts(&reply), fields, life)
 }
 
 fn same_life(a: i64, b: i64) -> bool {
-    // The two writes are a few milliseconds apart at most; -1 and -2 are exact.
+    // The two transactions are a few milliseconds apart at most; -1 and -2 are exact.
     if a < 0 || b < 0 {
         return a == b;
     }
@@ -66,7 +89,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn the_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+    fn the_gcra_fast_path_decides_stores_and_expires_as_the_exact_prelude(
         quota in 0..QUOTAS.len(),
         start in 0..STARTS.len(),
         floor in prop::sample::select(vec!["", "0", "1", "600000"]),
@@ -99,11 +122,59 @@ proptest! {
             let args = [
                 "check", &now_s, "", floor, "gcra", &limit_s, &period_s, &burst_s, &cost_s,
             ];
-            let a = call(&mut con, Script::Gcra, &fast, &args);
-            let b = call(&mut con, Script::Burst, &exact, &args);
+            let (a, sa, la) = decide(&mut con, Script::Gcra, &fast, &args);
+            let (b, sb, lb) = decide(&mut con, Script::Burst, &exact, &args);
             prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
-            let (sa, la) = stored(&mut con, &fast);
-            let (sb, lb) = stored(&mut con, &exact);
+            prop_assert_eq!(sa, sb, "stored state at {}", now);
+            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+        }
+    }
+}
+
+/// Fixed windows: `(limit, period_ns)`, periods on both sides of 2^43 ns (where the fast
+/// path changes how it reduces instants) and of 2^52 ns (where it stops).
+const WINDOWS: [(u64, u64); 8] = [
+    (100, 60_000_000_000),
+    (3, 1_000_000_000),
+    (1, 1),
+    (5, 8_796_093_022_207),
+    (5, 8_796_093_022_208),
+    (2, 86_400_000_000_000),
+    (7, 4_503_599_627_370_495),
+    (7, 4_503_599_627_370_496),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn the_fixed_window_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+        window in 0..WINDOWS.len(),
+        start in 0..STARTS.len(),
+        floor in prop::sample::select(vec!["", "0", "1", "600000"]),
+        steps in prop::collection::vec((any::<u8>(), any::<u64>(), 0_u64..4), 1..24),
+    ) {
+        let Some(url) = common::url() else { return Ok(()) };
+        let mut con = common::connection(&url);
+        let (limit, period) = WINDOWS[window];
+        let prefix = common::prefix("fast-path-window");
+        let (fast, exact) = (format!("{prefix}:fast"), format!("{prefix}:exact"));
+        let mut now = STARTS[start];
+        for (how, x, cost) in steps {
+            now = match how % 5 {
+                0 => now,
+                1 => now.saturating_add(x % 1_000),
+                2 => now.saturating_add(x % period.saturating_mul(2).max(1)),
+                3 => now.saturating_sub(x % period.saturating_mul(2).max(1)), // steps back
+                _ => now.saturating_add(x % 10_000_000_000),
+            };
+            let cost = cost.min(limit + 1); // one past the limit: an error both ways
+            let (now_s, limit_s, period_s, cost_s) =
+                (now.to_string(), limit.to_string(), period.to_string(), cost.to_string());
+            let args = ["check", &now_s, "", floor, "fixed_window", &limit_s, &period_s, &cost_s];
+            let (a, sa, la) = decide(&mut con, Script::FixedWindow, &fast, &args);
+            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
             prop_assert_eq!(sa, sb, "stored state at {}", now);
             prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
         }
