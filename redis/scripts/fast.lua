@@ -7,6 +7,8 @@
 -- - a GCRA `check` whose quota ticks in whole nanoseconds (limit divides period_ns) and whose
 --   tolerance (burst * period / limit) is below 2^52 ns;
 -- - a fixed window `check` whose period is below 2^52 ns;
+-- - a sliding window `check` whose limit * period is below 2^52 (100/minute: 6 * 10^12), with
+--   stored counts no larger than the limit;
 --
 -- with arguments of at most 15 digits, and an instant and stored instants of at most 19. In
 -- plain doubles: an instant is a pair (seconds, nanoseconds), both exact, and every duration a
@@ -17,7 +19,8 @@ do
   local argv = ARGV
   local algorithm = argv[5]
   if argv[1] == 'check' and #KEYS == 1
-    and ((algorithm == 'gcra' and #argv == 9) or (algorithm == 'fixed_window' and #argv == 8)) then
+    and ((algorithm == 'gcra' and #argv == 9) or (algorithm == 'fixed_window' and #argv == 8)
+      or (algorithm == 'sliding_window' and #argv == 8)) then
     local floor, format, call = math.floor, string.format, redis.call
     local G = 1000000000 -- nanoseconds per second: the pairs' base
     local SMALL = 4503599627370496 -- 2^52
@@ -264,6 +267,129 @@ do
       return reply(ns, nn, true, limit, limit - after, '0', after == 0 and '0' or until_end)
     end
 
+    -- A ratio below 2^53 rounded down: floor(a / b) for 0 <= a < 2^53, 0 < b.
+    local function quotient(a, b)
+      local q = floor(a / b)
+      local r = a - q * b
+      if r < 0 then
+        q = q - 1
+      elseif r >= b then
+        q = q + 1
+      end
+      return q
+    end
+
+    -- The core's sliding_window.rs (see sliding_window.lua): a request of cost n at e ns into
+    -- its window is admitted iff previous*(period - e) + (current + n)*period <= limit*period;
+    -- below 2^52 every product of that comparison is exact.
+    local function sliding_window(key)
+      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
+      local cost = digits(argv[8], 15)
+      if not (limit and period and cost and limit > 0 and period > 0 and cost <= limit
+          and limit * period < SMALL) then
+        return nil
+      end
+      local ns, nn = clock()
+      local raw = ns and call('HMGET', key, 'start', 'previous', 'current')
+      if not raw then
+        return nil
+      end
+      local ss, sn, stored_previous, stored_current = 0, 0, 0, 0
+      if raw[1] then
+        if not digits(raw[1], 19) then
+          return nil
+        end
+        ss, sn = instant(raw[1])
+      end
+      if raw[2] then
+        stored_previous = digits(raw[2], 15)
+      end
+      if raw[3] then
+        stored_current = digits(raw[3], 15)
+      end
+      if not (stored_previous and stored_current and stored_previous <= limit
+          and stored_current <= limit) then
+        return nil
+      end
+      -- The counts that apply at max(now, stored start), rolled forward by whole windows.
+      local es, en, previous, current = ns, nn, 0, 0
+      if stored_previous > 0 or stored_current > 0 then
+        if before(ns, nn, ss, sn) then
+          es, en = ss, sn
+        end
+        local os, on = plus(ss, sn, -mod(ss, sn, period))
+        local cs, cn = plus(es, en, -mod(es, en, period))
+        if cs == os and cn == on then
+          previous, current = stored_previous, stored_current
+        else
+          local ps, pn = plus(os, on, period)
+          if cs == ps and cn == pn then
+            previous = stored_current
+          end
+        end
+      end
+      local elapsed = mod(es, en, period)
+      local ws, wn = plus(es, en, -elapsed)
+      -- The first offset at or after `from` into a window with these counts where the cost
+      -- fits, or nil.
+      local function first_fit(before_count, count, from)
+        local used = count + cost
+        if used > limit then
+          return nil
+        end
+        if before_count == 0 then
+          return from
+        end
+        local reach = quotient((limit - used) * period, before_count)
+        local earliest = reach < period and period - reach or 0
+        if earliest < from then
+          earliest = from
+        end
+        if earliest < period then
+          return earliest
+        end
+        return nil
+      end
+      local fit = first_fit(previous, current, elapsed)
+      local allowed = fit ~= nil and fit == elapsed
+      if allowed and cost > 0 then
+        current = current + cost
+      end
+      local weighted = previous * (period - elapsed)
+      local capacity = limit * period
+      local budget = capacity > weighted and quotient(capacity - weighted, period) or 0
+      local remaining = budget > current and budget - current or 0
+      local retry = '0'
+      if not allowed then
+        -- Within this window, the next (the current count becomes the previous), or at the
+        -- start of the one after, where nothing is counted and any cost fits.
+        local as, an
+        if fit ~= nil then
+          as, an = plus(ws, wn, fit)
+        else
+          local next_fit = first_fit(current, 0, 0) or period
+          as, an = plus(ws, wn, period)
+          as, an = plus(as, an, next_fit)
+        end
+        retry = text(minus(as, an, ns, nn))
+      end
+      -- Until both counts have left the sliding window.
+      local fs, fn = ns, nn
+      if current > 0 then
+        fs, fn = plus(ws, wn, period)
+        fs, fn = plus(fs, fn, period)
+      elseif previous > 0 then
+        fs, fn = plus(ws, wn, period)
+      end
+      local us, un = minus(fs, fn, ns, nn)
+      if allowed and cost > 0 then
+        call('HSET', key, 'start', text(ws, wn), 'previous', format('%.0f', previous),
+          'current', format('%.0f', current))
+        expire(key, us, un)
+      end
+      return reply(ns, nn, allowed, limit, remaining, retry, text(us, un))
+    end
+
     if redis.replicate_commands then
       -- Redis before 5 replicates scripts verbatim unless told otherwise; TIME needs effects.
       pcall(redis.replicate_commands)
@@ -272,8 +398,10 @@ do
     if floor_ms then
       if algorithm == 'gcra' then
         decided = gcra(KEYS[1])
-      else
+      elseif algorithm == 'fixed_window' then
         decided = fixed_window(KEYS[1])
+      else
+        decided = sliding_window(KEYS[1])
       end
     end
     if decided then

@@ -1,12 +1,12 @@
 //! The fast paths of `redis/scripts/fast.lua` against the prelude's exact arithmetic.
 //!
-//! The `gcra` and `fixed_window` scripts decide the common calls in plain doubles before the
-//! prelude is defined; the `burst` script decides GCRA and the `all_of` script fixed windows
-//! too, always through the prelude's exact naturals. Both sides get the same calls on twin
-//! keys and must reply alike, store the same state and give their keys the same life. Quotas,
-//! costs and instants straddle every condition of the fast paths (a limit that divides the
-//! period, a tolerance or a period below 2^52 ns, instants of 19 digits and more), so calls on
-//! both sides of each condition are compared.
+//! The `gcra`, `fixed_window` and `sliding_window` scripts decide the common calls in plain
+//! doubles before the prelude is defined; the `burst` script decides GCRA and the `all_of`
+//! script both windows too, always through the prelude's exact naturals. Both sides get the
+//! same calls on twin keys and must reply alike, store the same state and give their keys the
+//! same life. Quotas, costs and instants straddle every condition of the fast paths (a limit
+//! that divides the period, a tolerance, a period or limit * period below 2^52, instants of 19
+//! digits and more), so calls on both sides of each condition are compared.
 
 #[macro_use]
 mod common;
@@ -131,9 +131,10 @@ proptest! {
     }
 }
 
-/// Fixed windows: `(limit, period_ns)`, periods on both sides of 2^43 ns (where the fast
-/// path changes how it reduces instants) and of 2^52 ns (where it stops).
-const WINDOWS: [(u64, u64); 8] = [
+/// Windows: `(limit, period_ns)`, periods on both sides of 2^43 ns (where the fast paths
+/// change how they reduce instants) and of 2^52 ns (where the fixed window's stops), and
+/// limit * period on both sides of 2^52 (where the sliding window's stops).
+const WINDOWS: [(u64, u64); 11] = [
     (100, 60_000_000_000),
     (3, 1_000_000_000),
     (1, 1),
@@ -142,13 +143,17 @@ const WINDOWS: [(u64, u64); 8] = [
     (2, 86_400_000_000_000),
     (7, 4_503_599_627_370_495),
     (7, 4_503_599_627_370_496),
+    (4, 1_125_899_906_842_623),
+    (4, 1_125_899_906_842_624),
+    (1_000, 3_600_000_000_000),
 ];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn the_fixed_window_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+    fn the_window_fast_paths_decide_store_and_expire_as_the_exact_prelude(
+        sliding in any::<bool>(),
         window in 0..WINDOWS.len(),
         start in 0..STARTS.len(),
         floor in prop::sample::select(vec!["", "0", "1", "600000"]),
@@ -171,8 +176,13 @@ proptest! {
             let cost = cost.min(limit + 1); // one past the limit: an error both ways
             let (now_s, limit_s, period_s, cost_s) =
                 (now.to_string(), limit.to_string(), period.to_string(), cost.to_string());
-            let args = ["check", &now_s, "", floor, "fixed_window", &limit_s, &period_s, &cost_s];
-            let (a, sa, la) = decide(&mut con, Script::FixedWindow, &fast, &args);
+            let (algorithm, script) = if sliding {
+                ("sliding_window", Script::SlidingWindow)
+            } else {
+                ("fixed_window", Script::FixedWindow)
+            };
+            let args = ["check", &now_s, "", floor, algorithm, &limit_s, &period_s, &cost_s];
+            let (a, sa, la) = decide(&mut con, script, &fast, &args);
             let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
             prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
             prop_assert_eq!(sa, sb, "stored state at {}", now);
