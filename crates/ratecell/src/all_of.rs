@@ -148,7 +148,7 @@ impl<T> AllOf<T> {
 }
 
 /// Folds member decisions into the combined one.
-struct Fold {
+pub(crate) struct Fold {
     allowed: bool,
     limit: u64,
     remaining: u64,
@@ -159,7 +159,7 @@ struct Fold {
 }
 
 impl Fold {
-    const START: Fold = Fold {
+    pub(crate) const START: Fold = Fold {
         allowed: true,
         limit: u64::MAX,
         remaining: u64::MAX,
@@ -169,7 +169,7 @@ impl Fold {
         tightest: 0,
     };
 
-    fn add(&mut self, index: usize, d: &Decision) {
+    pub(crate) fn add(&mut self, index: usize, d: &Decision) {
         if !d.allowed {
             self.allowed = false;
             if self.refused_by.is_none() || d.retry_after > self.retry_after {
@@ -185,7 +185,7 @@ impl Fold {
         self.reset_after = self.reset_after.max(d.reset_after);
     }
 
-    fn finish(self) -> AllOfDecision {
+    pub(crate) fn finish(self) -> AllOfDecision {
         AllOfDecision {
             decision: Decision {
                 allowed: self.allowed,

@@ -110,7 +110,8 @@ use crate::Algorithm;
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::time::Nanos;
-use raw::{Entry, Inline, Owned, RawTable, Rules, Upsert};
+pub(crate) use raw::Upsert;
+use raw::{Entry, Inline, Owned, RawTable, Rules};
 
 /// What a keyed table did with a request.
 ///

@@ -297,6 +297,7 @@ macro_rules! forward_algorithm {
 }
 
 pub mod all_of;
+pub mod all_of_limiters;
 #[cfg(target_has_atomic = "64")]
 pub mod atomic;
 pub mod burst;
@@ -317,6 +318,7 @@ pub mod time;
 pub mod token_bucket;
 
 pub use all_of::{AllOf, AllOfDecision};
+pub use all_of_limiters::{AllOfLimiters, AllOfLimitersState, KeyedAllOf};
 #[cfg(target_has_atomic = "64")]
 pub use atomic::AtomicGcra;
 pub use burst::{Burst, BurstState};

@@ -123,9 +123,24 @@ macro_rules! limiters {
                 now: Nanos,
                 cost: u64,
             ) -> Result<Decision, Error> {
-                let (decision, next) = self.decide(state, now, cost)?;
-                *state = next;
-                Ok(decision)
+                // A state of the limiter's own variant is decided in place: the same
+                // transition as `decide`, without copying whole `LimiterState`s.
+                match (self, &mut *state) {
+                    $(
+                        (Limiter::$variant(policy), LimiterState::$variant(own)) => {
+                            let (decision, next) = Algorithm::decide(policy, own, now, cost)?;
+                            if decision.allowed && cost > 0 {
+                                *own = next;
+                            }
+                            Ok(decision)
+                        }
+                    )+
+                    _ => {
+                        let (decision, next) = self.decide(state, now, cost)?;
+                        *state = next;
+                        Ok(decision)
+                    }
+                }
             }
 
             /// The key's standing at `now`, recording nothing.

@@ -442,16 +442,39 @@ where
         position
     }
 
-    /// [`sift_up_from`](Self::sift_up_from), finding the entry's slot first.
+    /// [`sift_up_from`](Self::sift_up_from), finding the entry's slot first (only when the
+    /// entry has to move: finding a slot hashes the key again).
     fn sift_up<H: BuildHasher>(&mut self, hasher: &H, position: usize) -> usize {
+        let parent = position.checked_sub(1).map(|p| p / 2);
+        let due_before_parent = match (
+            parent.and_then(|p| self.fresh_at(p)),
+            self.fresh_at(position),
+        ) {
+            (Some(p), Some(c)) => c < p,
+            _ => false,
+        };
+        if !due_before_parent {
+            return position;
+        }
         match self.slot_of(hasher, position) {
             Some(slot) => self.sift_up_from(hasher, position, slot),
             None => position,
         }
     }
 
-    /// [`sift_down_from`](Self::sift_down_from), finding the entry's slot first.
+    /// [`sift_down_from`](Self::sift_down_from), finding the entry's slot first (only when
+    /// the entry has to move: finding a slot hashes the key again).
     fn sift_down<H: BuildHasher>(&mut self, hasher: &H, position: usize) -> usize {
+        let Some(mine) = self.fresh_at(position) else {
+            return position;
+        };
+        let left = position.saturating_mul(2).saturating_add(1);
+        let child_due_before = [left, left.saturating_add(1)]
+            .into_iter()
+            .any(|child| self.fresh_at(child).is_some_and(|c| c < mine));
+        if !child_due_before {
+            return position;
+        }
         match self.slot_of(hasher, position) {
             Some(slot) => self.sift_down_from(hasher, position, slot),
             None => position,

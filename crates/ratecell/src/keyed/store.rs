@@ -385,7 +385,7 @@ where
     }
 
     /// Runs `op` on `key`'s state, inserting the key when needed (see `RawTable::upsert`).
-    fn upsert_with<Q, R>(
+    pub(crate) fn upsert_with<Q, R>(
         &self,
         key: &Q,
         now: Nanos,
