@@ -22,6 +22,8 @@ C_WARN := -Wall -Wextra -Werror -std=c11
 C_FLAGS := $(C_WARN) -I$(C_DIR)/include
 C_STATIC_DEPS := -lpthread -ldl -lm
 
+include bindings/python/python.mk
+
 .PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build vectors-bless \
 	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test install
 
@@ -37,8 +39,10 @@ demo: ## Run the main job: published API tiers enforced in every language, print
 	$(CARGO) run -q --release -p ratecell --example tiers
 	@echo "== C"
 	$(MAKE) --no-print-directory c-demo
+	@echo "== Python"
+	$(MAKE) --no-print-directory py-demo
 
-test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
+test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test py-test bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
 	@echo "make test: all checks passed"
 
 fmt-check: ## Check formatting
@@ -52,7 +56,7 @@ test-rust: ## Rust unit, property and doc tests
 
 no-std: ## Build the core for two embedded targets without std
 	rustup target add $(NO_STD_TARGETS)
-	for t in $(NO_STD_TARGETS); do $(CARGO) build -p ratecell --no-default-features --target $$t; done
+	set -e; for t in $(NO_STD_TARGETS); do RUSTFLAGS="-D warnings" $(CARGO) build -p ratecell --no-default-features --target $$t; done
 
 bench-build: ## Check that the benchmarks build
 	$(CARGO) bench --workspace --no-run
@@ -60,7 +64,7 @@ bench-build: ## Check that the benchmarks build
 vectors-bless: ## Fill in the expectations of tests/vectors/*.json from the reference models
 	RATECELL_BLESS=1 $(CARGO) test -q -p ratecell-reference --test vectors
 
-bench: ## Run the benchmarks (criterion)
+bench: py-bench ## Run the benchmarks (criterion, and the Python peer comparison)
 	$(CARGO) bench --workspace
 
 $(CBINDGEN):
@@ -83,7 +87,7 @@ c-header-update: $(CBINDGEN) ## Regenerate bindings/c/include/ratecell.h
 
 c-test: c-lib ## Compile the C tests with -Wall -Wextra -Werror -std=c11 and run them (shared and static)
 	mkdir -p $(C_OUT)/bin
-	for t in $(C_TESTS); do \
+	set -e; for t in $(C_TESTS); do \
 		$(CC) $(C_FLAGS) -o $(C_OUT)/bin/$$t $(C_DIR)/tests/$$t.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB); \
 		$(C_OUT)/bin/$$t; \
 		$(CC) $(C_FLAGS) -o $(C_OUT)/bin/$$t-static $(C_DIR)/tests/$$t.c $(C_LIB)/libratecell.a $(C_STATIC_DEPS); \
@@ -92,7 +96,7 @@ c-test: c-lib ## Compile the C tests with -Wall -Wextra -Werror -std=c11 and run
 
 c-asan: c-lib ## Run the C tests under AddressSanitizer and UndefinedBehaviorSanitizer
 	mkdir -p $(C_OUT)/bin
-	for t in $(C_TESTS); do \
+	set -e; for t in $(C_TESTS); do \
 		$(CC) $(C_FLAGS) -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 			-o $(C_OUT)/bin/$$t-asan $(C_DIR)/tests/$$t.c $(C_LIB)/libratecell.a $(C_STATIC_DEPS); \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -100,7 +104,7 @@ c-asan: c-lib ## Run the C tests under AddressSanitizer and UndefinedBehaviorSan
 	done
 
 c-valgrind: c-test ## Run the C tests under valgrind (zero errors, no leaks)
-	for t in $(C_TESTS); do \
+	set -e; for t in $(C_TESTS); do \
 		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 			$(C_OUT)/bin/$$t; \
 	done
@@ -126,3 +130,6 @@ c-install-test: ## Install into build/prefix and build the C example with pkg-co
 		-Wl,-rpath,$(CURDIR)/build/prefix/lib
 	$(C_OUT)/bin/example-installed > /dev/null
 	@echo "c-install-test: the installed library, header and ratecell.pc work"
+
+# Redis (test-redis, part of test).
+include redis/redis.mk

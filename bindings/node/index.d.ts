@@ -78,7 +78,10 @@ export declare class NativeRetry {
   get attempts(): number
 }
 
-/** Creates an `AllOf` of `members` (limiter objects made by `createLimiter`). */
+/**
+ * Creates an `AllOf` of `members` (limiter objects made by `createLimiter`), checking a key
+ * in every member's own store.
+ */
 export declare function createAllOf(members: NativeLimiter[], options: object | undefined, clock?: NativeClock | undefined | null): NativeLimiter
 
 /**

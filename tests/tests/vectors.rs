@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ratecell::{
-    AllOf, Burst, Concurrency, ConcurrencyState, Decision, Error, FixedWindow, Gcra, Lease,
-    Limiter, LimiterState, Nanos, Quota, SlidingLog, SlidingLogState, SlidingWindow,
+    AllOf, Burst, Concurrency, ConcurrencyState, Credits, CreditsState, Decision, Error,
+    FixedWindow, Gcra, Lease, Limiter, LimiterState, Nanos, Quota, Reservation, SlidingLog,
+    SlidingLogState, SlidingWindow, TokenBucket, TokenBucketState,
 };
 use ratecell_reference as model;
 use serde_json::{Map, Value, json};
@@ -48,6 +49,9 @@ enum Outcome {
     Error(&'static str),
     Done(bool),
     Granted(Value, bool),
+    Reserved { committed: bool, ready_at: u64 },
+    Returned(u64),
+    Balance(u64),
     Nothing,
 }
 
@@ -71,6 +75,7 @@ macro_rules! model_decision {
 fn error(e: Error) -> &'static str {
     match e {
         Error::InsufficientCapacity { .. } => "insufficient_capacity",
+        Error::CreditsOverflow { .. } => "credits_overflow",
         other => panic!("unexpected error {other}"),
     }
 }
@@ -85,6 +90,8 @@ enum Core {
         ConcurrencyState<LOG>,
         HashMap<String, Lease>,
     ),
+    Bucket(TokenBucket, TokenBucketState, HashMap<String, Reservation>),
+    Credits(Credits, CreditsState),
 }
 
 /// The model side of one key.
@@ -96,6 +103,11 @@ enum Model {
     Burst(model::burst::Burst),
     AllOf(model::all_of::AllOf, usize),
     Leases(model::concurrency::Concurrency, HashMap<String, u64>),
+    Bucket(
+        model::token_bucket::TokenBucket,
+        HashMap<String, model::token_bucket::Reserved>,
+    ),
+    Credits(model::credits::Credits),
 }
 
 fn quota(spec: &Value) -> Quota {
@@ -184,6 +196,37 @@ fn build(spec: &Value) -> (Core, Model) {
                 ),
             )
         }
+        "token_bucket" => {
+            let empty = spec
+                .get("starts_empty")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let bucket = TokenBucket::new(quota(spec));
+            let bucket = if empty {
+                bucket.starting_empty()
+            } else {
+                bucket
+            };
+            (
+                Core::Bucket(bucket, TokenBucketState::default(), HashMap::new()),
+                Model::Bucket(
+                    model::token_bucket::TokenBucket::new(
+                        limit,
+                        period,
+                        quota(spec).burst(),
+                        empty,
+                    ),
+                    HashMap::new(),
+                ),
+            )
+        }
+        "credits" => {
+            let budget = field(spec, "budget");
+            (
+                Core::Credits(Credits::new(budget), CreditsState::default()),
+                Model::Credits(model::credits::Credits::new(budget)),
+            )
+        }
         other => panic!("unknown algorithm {other}"),
     }
 }
@@ -257,6 +300,64 @@ fn run_core(core: &mut Core, step: &Value) -> Outcome {
             })
         }
         (Core::Leases(c, s, _), "peek") => Outcome::Decision(decision(&c.peek(s, now()))),
+        (core @ (Core::Bucket(..) | Core::Credits(..)), op) => run_core_budget(core, op, step),
+        (_, op) => panic!("operation {op} does not apply to this limiter"),
+    }
+}
+
+/// The core side of the algorithms with operations of their own (reservations, top-ups).
+fn run_core_budget(core: &mut Core, op: &str, step: &Value) -> Outcome {
+    let now = || Nanos::new(field(step, "now_ns"));
+    match (core, op) {
+        (Core::Bucket(b, s, _), "check") => match b.check(s, now(), costs(step)[0]) {
+            Ok(d) => Outcome::Decision(decision(&d)),
+            Err(e) => Outcome::Error(error(e)),
+        },
+        (Core::Bucket(b, s, _), "peek") => Outcome::Decision(decision(&b.peek(s, now()))),
+        (Core::Bucket(_, s, held), "reset") => {
+            *s = TokenBucketState::default();
+            held.clear();
+            Outcome::Nothing
+        }
+        (Core::Bucket(b, s, held), "reserve") => {
+            let max_wait = Nanos::new(field(step, "max_wait_ns"));
+            match b.reserve(s, now(), costs(step)[0], max_wait) {
+                Ok(r) => {
+                    let out = Outcome::Reserved {
+                        committed: r.is_committed(),
+                        ready_at: r.ready_at().as_nanos(),
+                    };
+                    held.insert(
+                        step["reservation"]
+                            .as_str()
+                            .expect("reservation name")
+                            .to_owned(),
+                        r,
+                    );
+                    out
+                }
+                Err(e) => Outcome::Error(error(e)),
+            }
+        }
+        (Core::Bucket(b, s, held), "cancel") => {
+            match held.get_mut(step["reservation"].as_str().expect("reservation name")) {
+                Some(r) => Outcome::Returned(b.cancel(s, r, now())),
+                None => Outcome::Returned(0),
+            }
+        }
+        (Core::Credits(c, s), "check") => match c.check(s, now(), costs(step)[0]) {
+            Ok(d) => Outcome::Decision(decision(&d)),
+            Err(e) => Outcome::Error(error(e)),
+        },
+        (Core::Credits(c, s), "peek") => Outcome::Decision(decision(&c.peek(s, Nanos::ZERO))),
+        (Core::Credits(_, s), "reset") => {
+            *s = CreditsState::default();
+            Outcome::Nothing
+        }
+        (Core::Credits(c, s), "top_up") => match c.top_up(s, field(step, "amount")) {
+            Ok(left) => Outcome::Balance(left),
+            Err(e) => Outcome::Error(error(e)),
+        },
         (_, op) => panic!("operation {op} does not apply to this limiter"),
     }
 }
@@ -267,7 +368,7 @@ fn run_model(m: &mut Model, fresh: &dyn Fn() -> Model, step: &Value) -> Outcome 
         *m = fresh();
         return Outcome::Nothing;
     }
-    let now = field(step, "now_ns");
+    let now = step.get("now_ns").map_or(0, num);
     let cost = if op == "peek" {
         0
     } else {
@@ -314,6 +415,41 @@ fn run_model(m: &mut Model, fresh: &dyn Fn() -> Model, step: &Value) -> Outcome 
             "peek" => single(c.check(now, 0).map(|o| model_decision!(o))),
             other => panic!("operation {other} does not apply to concurrency"),
         },
+        Model::Bucket(b, held) => match op {
+            "check" => single(b.check(now, cost).map(|o| model_decision!(o))),
+            "peek" => Outcome::Decision(model_decision!(b.peek(now))),
+            "reserve" => match b.reserve(now, cost, field(step, "max_wait_ns")) {
+                Some((r, _)) => {
+                    let out = Outcome::Reserved {
+                        committed: r.committed,
+                        ready_at: r.ready_at,
+                    };
+                    held.insert(
+                        step["reservation"]
+                            .as_str()
+                            .expect("reservation name")
+                            .to_owned(),
+                        r,
+                    );
+                    out
+                }
+                None => Outcome::Error("insufficient_capacity"),
+            },
+            "cancel" => match held.get_mut(step["reservation"].as_str().expect("reservation name"))
+            {
+                Some(r) => Outcome::Returned(b.cancel(r, now)),
+                None => Outcome::Returned(0),
+            },
+            other => panic!("operation {other} does not apply to a token bucket"),
+        },
+        Model::Credits(c) => match op {
+            "check" => Outcome::Decision(model_decision!(c.check(cost))),
+            "peek" => Outcome::Decision(model_decision!(c.clone().check(0))),
+            "top_up" => c
+                .top_up(field(step, "amount"))
+                .map_or(Outcome::Error("credits_overflow"), Outcome::Balance),
+            other => panic!("operation {other} does not apply to credits"),
+        },
     }
 }
 
@@ -322,22 +458,39 @@ fn recorded(step: &Value) -> Outcome {
     match step["op"].as_str().expect("op") {
         "reset" => Outcome::Nothing,
         "release" | "renew" => Outcome::Done(step["done"].as_bool().expect("done")),
+        "reserve" if step.get("error").is_none() => Outcome::Reserved {
+            committed: step["committed"].as_bool().expect("committed"),
+            ready_at: field(step, "ready_at_ns"),
+        },
+        "cancel" => Outcome::Returned(field(step, "returned")),
+        "top_up" if step.get("error").is_none() => Outcome::Balance(field(step, "remaining")),
         "acquire" => Outcome::Granted(
             step["expect"].clone(),
             step["granted"].as_bool().expect("granted"),
         ),
         _ => match step.get("error") {
-            Some(Value::String(e)) if e == "insufficient_capacity" => {
-                Outcome::Error("insufficient_capacity")
-            }
-            Some(other) => panic!("unknown error {other}"),
+            Some(Value::String(e)) => Outcome::Error(match e.as_str() {
+                "insufficient_capacity" => "insufficient_capacity",
+                "credits_overflow" => "credits_overflow",
+                other => panic!("unknown error {other}"),
+            }),
+            Some(other) => panic!("an error is named by a string, not {other}"),
             None => Outcome::Decision(step.get("expect").cloned().unwrap_or(Value::Null)),
         },
     }
 }
 
 fn record(step: &mut Map<String, Value>, outcome: &Outcome) {
-    for k in ["expect", "error", "done", "granted"] {
+    for k in [
+        "expect",
+        "error",
+        "done",
+        "granted",
+        "committed",
+        "ready_at_ns",
+        "returned",
+        "remaining",
+    ] {
         step.remove(k);
     }
     match outcome {
@@ -353,6 +506,19 @@ fn record(step: &mut Map<String, Value>, outcome: &Outcome) {
         Outcome::Granted(d, g) => {
             step.insert("expect".into(), d.clone());
             step.insert("granted".into(), json!(g));
+        }
+        Outcome::Reserved {
+            committed,
+            ready_at,
+        } => {
+            step.insert("committed".into(), json!(committed));
+            step.insert("ready_at_ns".into(), enc(*ready_at));
+        }
+        Outcome::Returned(n) => {
+            step.insert("returned".into(), enc(*n));
+        }
+        Outcome::Balance(n) => {
+            step.insert("remaining".into(), enc(*n));
         }
         Outcome::Nothing => {}
     }

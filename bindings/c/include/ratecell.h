@@ -5,16 +5,25 @@
  * - Every function returns a ratecell_status (except ratecell_version and ratecell_status_str);
  *   ratecell_status_str(status) describes it.
  * - Inputs come first, outputs last; an output is written only when the call returns
- *   RATECELL_STATUS_OK. Every pointer is checked: NULL gives RATECELL_STATUS_NULL_ARGUMENT.
+ *   RATECELL_STATUS_OK (the documented exceptions: a parse error's position, and the length
+ *   a buffer needs with RATECELL_STATUS_BUFFER_TOO_SMALL). Every pointer is checked: NULL
+ *   gives RATECELL_STATUS_NULL_ARGUMENT. A (pointer, length) pair may be (NULL, 0).
+ * - Enumerations are passed as uint32_t and validated: an unknown value gives
+ *   RATECELL_STATUS_INVALID_ARGUMENT.
  * - A refused request is not an error: the call returns OK and decision.allowed is false.
  * - Time is always an argument (now_ns: nanoseconds on any monotonic time line you choose,
  *   e.g. CLOCK_MONOTONIC); ratecell never reads a clock.
  *
  * Memory and thread safety:
  * - Caller-owned structs (ratecell_quota, ratecell_gcra, ratecell_gcra_state, ...) need no
- *   allocation and may live in static memory. A policy (ratecell_gcra) is immutable once
- *   initialised and may be shared by any number of threads; a state is plain memory that
- *   one thread at a time may use (guard it with a lock to share it).
+ *   allocation and may live in static memory. A policy (ratecell_gcra, ...) is immutable once
+ *   initialised, is checked on every call (one that ratecell did not initialise gives
+ *   RATECELL_STATUS_INVALID_ARGUMENT), and may be shared by any number of threads; a state
+ *   is plain memory that one thread at a time may use (guard it with a lock to share it).
+ * - Opaque handles (ratecell_keyed, ratecell_all_of, ratecell_sliding_log,
+ *   ratecell_concurrency) are created by _new and destroyed by _free; _free(NULL) does
+ *   nothing. A handle of another kind gives RATECELL_STATUS_INVALID_ARGUMENT. Each type says
+ *   whether it may be used from several threads at once: only ratecell_keyed may.
  */
 
 #ifndef RATECELL_H
@@ -39,14 +48,21 @@ enum ratecell_status
   RATECELL_STATUS_INVALID_ARGUMENT = 2,
   // The quota's numbers are unusable: a zero limit, period or burst, or values too large.
   RATECELL_STATUS_INVALID_QUOTA = 3,
-  // A quota string did not parse.
+  // A string did not parse: a quota, a header style, a `Retry-After` value.
   RATECELL_STATUS_PARSE_ERROR = 4,
   // The request costs more than the limiter's capacity: no wait can admit it.
   RATECELL_STATUS_INSUFFICIENT_CAPACITY = 5,
   // A string argument is not valid UTF-8.
   RATECELL_STATUS_INVALID_UTF8 = 6,
-  // A caller-supplied buffer is too small for the output.
+  // A caller-supplied buffer is too small for the output; the length it needs was
+  // written where the function says.
   RATECELL_STATUS_BUFFER_TOO_SMALL = 7,
+  // The output asked for does not apply: for example a 429 body for a request that was
+  // admitted.
+  RATECELL_STATUS_NOT_APPLICABLE = 8,
+  // A credits top-up would take what the key has been granted past `UINT64_MAX`; nothing
+  // was added.
+  RATECELL_STATUS_CREDITS_OVERFLOW = 9,
   // A bug in ratecell was caught at the boundary; nothing was written.
   RATECELL_STATUS_PANIC = 99,
 };
@@ -58,17 +74,147 @@ typedef uint32_t ratecell_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// A validated quota: `limit` admissions per `period_ns` nanoseconds, capacity `burst`.
-// Fill it with `ratecell_quota_init` or `ratecell_quota_parse`; functions that take a quota
-// validate it again and return `RATECELL_STATUS_INVALID_QUOTA` for unusable numbers.
-typedef struct ratecell_quota {
-  // Admissions per period (at least 1).
-  uint64_t limit;
-  // The period in nanoseconds (at least 1).
-  uint64_t period_ns;
-  // How many unit requests a fresh key may make at one instant (at least 1; usually `limit`).
-  uint64_t burst;
-} ratecell_quota;
+// The header fields a server writes (pass one of these as a `uint32_t`).
+enum ratecell_header_style
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // `RateLimit-Policy: "name";q=100;w=60` and `RateLimit: "name";r=5;t=30`.
+  RATECELL_HEADER_STYLE_IETF = 0,
+  // The same, spaced as express-rate-limit's draft-8 writes it.
+  RATECELL_HEADER_STYLE_DRAFT8 = 1,
+  // `RateLimit-Policy: 100;w=60` and `RateLimit: limit=100, remaining=5, reset=30`.
+  RATECELL_HEADER_STYLE_DRAFT7 = 2,
+  // `RateLimit-Policy`, `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`.
+  RATECELL_HEADER_STYLE_DRAFT6 = 3,
+  // `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (Unix seconds).
+  RATECELL_HEADER_STYLE_LEGACY = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ratecell_header_style ratecell_header_style;
+#else
+typedef uint32_t ratecell_header_style;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What a policy's quota counts (pass one of these as a `uint32_t`).
+enum ratecell_quota_unit
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Requests (the default, not written).
+  RATECELL_QUOTA_UNIT_REQUESTS = 0,
+  // Content bytes.
+  RATECELL_QUOTA_UNIT_CONTENT_BYTES = 1,
+  // Requests processed at the same time.
+  RATECELL_QUOTA_UNIT_CONCURRENT_REQUESTS = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ratecell_quota_unit ratecell_quota_unit;
+#else
+typedef uint32_t ratecell_quota_unit;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// How a wait is drawn from the exponential ceiling `min(cap, base * 2^attempt)` (pass one
+// of these as a `uint32_t`).
+enum ratecell_jitter
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Exactly the ceiling.
+  RATECELL_JITTER_NONE = 0,
+  // Uniform between zero and the ceiling.
+  RATECELL_JITTER_FULL = 1,
+  // Half the ceiling plus a uniform draw up to the other half.
+  RATECELL_JITTER_EQUAL = 2,
+  // Uniform between the base and three times the previous wait, capped.
+  RATECELL_JITTER_DECORRELATED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ratecell_jitter ratecell_jitter;
+#else
+typedef uint32_t ratecell_jitter;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What to do next.
+enum ratecell_retry_action
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Send the request again after `after_ns`.
+  RATECELL_RETRY_ACTION_RETRY = 0,
+  // Done: the response is final (a success, or an error retrying cannot change).
+  RATECELL_RETRY_ACTION_STOP = 1,
+  // 402: the credits are exhausted; no retry helps until they are topped up.
+  RATECELL_RETRY_ACTION_TOP_UP_CREDITS = 2,
+  // Retryable, but the attempts are spent.
+  RATECELL_RETRY_ACTION_GIVE_UP_ATTEMPTS = 3,
+  // Retryable, but the next wait would end after `max_elapsed_ns`.
+  RATECELL_RETRY_ACTION_GIVE_UP_DEADLINE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ratecell_retry_action ratecell_retry_action;
+#else
+typedef uint32_t ratecell_retry_action;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What a full store does with a new key when none of its keys is fresh.
+enum ratecell_when_full
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Refuse the new key (`table_full` in the result); stored keys are untouched. A flood of
+  // new keys cannot make the store forget anyone's usage.
+  RATECELL_WHEN_FULL_FAIL_CLOSED = 0,
+  // Forget the stored key that will be fresh soonest and store the new one.
+  RATECELL_WHEN_FULL_EVICT = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ratecell_when_full ratecell_when_full;
+#else
+typedef uint32_t ratecell_when_full;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Several limiters checked as one for one key (a plan limit and an endpoint limit; messages
+// and bytes per second): every member admits and records, or no member changes. Members
+// are added with `ratecell_all_of_add_*` and numbered from 0 in that order. Created by
+// `ratecell_all_of_new`, destroyed by `ratecell_all_of_free`. Not thread-safe: use it from
+// one thread at a time (a lock around each call).
+typedef struct ratecell_all_of ratecell_all_of;
+
+// One key's concurrency cap: at most `limit` live leases, each live for `ttl_ns` after its
+// acquisition or last renewal, so a holder that crashes cannot leak its slot. Created by
+// `ratecell_concurrency_new`, destroyed by `ratecell_concurrency_free`. Not thread-safe: use
+// it from one thread at a time (a lock around each call).
+typedef struct ratecell_concurrency ratecell_concurrency;
+
+// A keyed store: one policy, each key (a byte string) with its own state, at most
+// `max_keys` keys in memory; a key back to fresh is reclaimed on its own. Created by
+// `ratecell_keyed_new_*`, destroyed by `ratecell_keyed_free`.
+//
+// Thread-safe: any number of threads may call every function except `ratecell_keyed_free`
+// on one store at once (it is sharded, with a lock per shard).
+typedef struct ratecell_keyed ratecell_keyed;
+
+// One key's sliding log: the instants and costs of the requests it admitted within the last
+// `period_ns`, so that no window of that length ever holds more than `limit`. Created by
+// `ratecell_sliding_log_new`, destroyed by `ratecell_sliding_log_free`. Not thread-safe: use
+// it from one thread at a time (a lock around each call).
+typedef struct ratecell_sliding_log ratecell_sliding_log;
 
 // A compiled GCRA policy: plain data the caller owns (a local, a `static`, shared memory).
 // Initialise it with `ratecell_gcra_init`; its contents are private. Immutable after
@@ -78,12 +224,49 @@ typedef struct ratecell_gcra {
   uint64_t opaque[6];
 } ratecell_gcra;
 
-// One key's GCRA state: 8 bytes. All-zero (`{0}`) is a fresh key. Owned by the caller; use
-// a lock to share one state between threads.
-typedef struct ratecell_gcra_state {
-  // Private: the theoretical arrival time in ticks.
-  uint64_t opaque;
-} ratecell_gcra_state;
+// A compiled burst tier: `limit` per `period_ns` sustained, and `burst` per `period_ns`
+// over any `burst_window_ns` (two exact GCRA buckets, both admit or neither records). Plain
+// data the caller owns; initialise it with `ratecell_burst_init`; its contents are private.
+// Immutable after initialisation: one policy may serve any number of states and threads.
+typedef struct ratecell_burst {
+  // Private: both buckets' exact tick arithmetic and the window.
+  uint64_t opaque[13];
+} ratecell_burst;
+
+// A compiled fixed-window policy (at most `limit` per epoch-aligned window of `period_ns`):
+// plain data the caller owns. Initialise it with `ratecell_fixed_window_init`; its contents
+// are private. Immutable after initialisation: one policy may serve any number of states
+// and threads.
+typedef struct ratecell_fixed_window {
+  // Private: limit, period and burst.
+  uint64_t opaque[3];
+} ratecell_fixed_window;
+
+// A compiled sliding-window counter policy (at most about `limit` per sliding window of
+// `period_ns`, the previous window weighed in): plain data the caller owns. Initialise it
+// with `ratecell_sliding_window_init`; its contents are private. Immutable after
+// initialisation: one policy may serve any number of states and threads.
+typedef struct ratecell_sliding_window {
+  // Private: limit, period and burst.
+  uint64_t opaque[3];
+} ratecell_sliding_window;
+
+// A compiled token bucket: `burst` tokens, refilled at `limit` per `period_ns`. Plain data
+// the caller owns; initialise it with `ratecell_token_bucket_init`; its contents are
+// private. Immutable after initialisation: one policy may serve any number of states and
+// threads.
+typedef struct ratecell_token_bucket {
+  // Private: the quota, its exact tick arithmetic and the empty-start flag.
+  uint64_t opaque[7];
+} ratecell_token_bucket;
+
+// A credits policy: the budget every key starts with. Plain data (any budget is valid,
+// zero included: keys then spend only what they are topped up with), filled by the caller
+// or by `ratecell_credits_init`.
+typedef struct ratecell_credits {
+  // The credits every key starts with.
+  uint64_t budget;
+} ratecell_credits;
 
 // What a limiter decided about one request. A refusal is a value: `allowed` is false and
 // the call that produced it returned `RATECELL_STATUS_OK`.
@@ -101,6 +284,263 @@ typedef struct ratecell_decision {
   uint64_t reset_after_ns;
 } ratecell_decision;
 
+// The outcome of a combined check.
+typedef struct ratecell_all_of_decision {
+  // The combined decision: allowed when every member admitted; `limit` the smallest member
+  // capacity, `remaining` the smallest remainder, `retry_after_ns` and `reset_after_ns`
+  // the largest.
+  struct ratecell_decision decision;
+  // True when a member refused; `refused_by` is then meaningful.
+  bool refused;
+  // When refused: the refusing member with the longest wait (the lowest index among
+  // equals), the limit that decides when to come back. 0 when admitted.
+  size_t refused_by;
+  // The member with the fewest remaining unit requests (the lowest index among equals):
+  // the limit a client is closest to.
+  size_t tightest;
+} ratecell_all_of_decision;
+
+// A validated quota: `limit` admissions per `period_ns` nanoseconds, capacity `burst`.
+// Fill it with `ratecell_quota_init` or `ratecell_quota_parse`; functions that take a quota
+// validate it again and return `RATECELL_STATUS_INVALID_QUOTA` for unusable numbers.
+typedef struct ratecell_quota {
+  // Admissions per period (at least 1).
+  uint64_t limit;
+  // The period in nanoseconds (at least 1).
+  uint64_t period_ns;
+  // How many unit requests a fresh key may make at one instant (at least 1; usually `limit`).
+  uint64_t burst;
+} ratecell_quota;
+
+// One key's burst state: 16 bytes, all-zero (`{0}`) is a fresh key. Owned by the
+// caller; use a lock to share one state between threads.
+typedef struct ratecell_burst_state {
+  // Private: the instants at which each bucket is full again, in ticks.
+  uint64_t opaque[2];
+} ratecell_burst_state;
+
+// One retry sequence's backoff progress and its random generator: plain data the caller
+// owns. Start it with `ratecell_backoff_state_init`; its contents are private.
+typedef struct ratecell_backoff_state {
+  // Private: attempts so far, the last wait, the generator's position.
+  uint64_t opaque[3];
+} ratecell_backoff_state;
+
+// A backoff schedule: plain data the caller fills and may keep anywhere. Validated on every
+// call: `base_ns` at least 1, `cap_ns` at least `base_ns`, `jitter` one of
+// `RATECELL_JITTER_*`, or `RATECELL_STATUS_INVALID_ARGUMENT`.
+typedef struct ratecell_backoff {
+  // The first wait's ceiling, in nanoseconds.
+  uint64_t base_ns;
+  // The longest wait, in nanoseconds.
+  uint64_t cap_ns;
+  // One of `RATECELL_JITTER_*`.
+  uint32_t jitter;
+} ratecell_backoff;
+
+// A proactive throttle: once `remaining` falls to the low-water mark (the larger of
+// `low_water` units and `low_water_percent` of the advertised limit), what remains is
+// spread evenly until the reset. Plain data the caller fills (`low_water_percent` at most
+// 100, or `RATECELL_STATUS_INVALID_ARGUMENT`), or `ratecell_pacer_init` (20%).
+typedef struct ratecell_pacer {
+  // Pace once this many units or fewer remain.
+  uint64_t low_water;
+  // Pace once this percentage of the advertised limit or less remains (0 to 100).
+  uint32_t low_water_percent;
+} ratecell_pacer;
+
+// What a response says about the client's rate limits. Every number comes with a `has_`
+// flag: servers send what they like, and what cannot be read is left out.
+typedef struct ratecell_rate_limit_info {
+  // Whether `limit` was sent.
+  bool has_limit;
+  // The quota: units allowed per window.
+  uint64_t limit;
+  // Whether `remaining` was sent.
+  bool has_remaining;
+  // Units still available.
+  uint64_t remaining;
+  // Whether `reset_ns` was sent.
+  bool has_reset;
+  // Nanoseconds until the quota is restored, from when the response was sent.
+  uint64_t reset_ns;
+  // Whether `window_ns` was sent.
+  bool has_window;
+  // The policy's window in nanoseconds.
+  uint64_t window_ns;
+  // Whether `Retry-After` was sent.
+  bool has_retry_after;
+  // Nanoseconds to wait before retrying, from when the response was sent.
+  uint64_t retry_after_ns;
+  // Whether `X-API-Credits-Remaining` was sent.
+  bool has_credits_remaining;
+  // Credits left.
+  uint64_t credits_remaining;
+  // Whether `X-API-Credits-Used` was sent.
+  bool has_credits_used;
+  // Credits spent.
+  uint64_t credits_used;
+} ratecell_rate_limit_info;
+
+// One request's retry sequence: plain data the caller owns. Start it with
+// `ratecell_retry_state_init`; its contents are private.
+typedef struct ratecell_retry_state {
+  // Private: when it started and the attempts so far.
+  uint64_t opaque[2];
+  // Private: the backoff's progress and generator.
+  struct ratecell_backoff_state backoff;
+} ratecell_retry_state;
+
+// A retry policy: a backoff schedule, at most `max_attempts` attempts in all (0 counts as
+// 1), and no wait ending more than `max_elapsed_ns` after the first attempt started. Plain
+// data the caller fills; validated on every call.
+typedef struct ratecell_retry_policy {
+  // The waits between attempts.
+  struct ratecell_backoff backoff;
+  // The most attempts, the first included.
+  uint32_t max_attempts;
+  // The most time from the first attempt to the end of the last wait, in nanoseconds.
+  uint64_t max_elapsed_ns;
+} ratecell_retry_policy;
+
+// The decision of `ratecell_retry_decide`.
+typedef struct ratecell_retry_decision {
+  // One of `RATECELL_RETRY_ACTION_*`.
+  uint32_t action;
+  // For `RATECELL_RETRY_ACTION_RETRY`, the wait in nanoseconds; otherwise 0.
+  uint64_t after_ns;
+} ratecell_retry_decision;
+
+// A lease granted by `ratecell_concurrency_acquire`: plain data, copy it freely. It names a
+// slot and the serial number the slot was granted with, so releasing twice, or releasing
+// a lease that expired and whose slot was reused, never frees another holder's slot. The
+// all-zero lease is never granted.
+typedef struct ratecell_lease {
+  // The lease's serial number (never 0 for a granted lease).
+  uint64_t serial;
+  // The slot it occupies.
+  uint32_t slot;
+} ratecell_lease;
+
+// One key's credits: 16 bytes, all-zero (`{0}`) is a fresh key (its budget, nothing used).
+// Owned by the caller; use a lock to share one state between threads.
+typedef struct ratecell_credits_state {
+  // Private: credits used and credits added by top-ups.
+  uint64_t opaque[2];
+} ratecell_credits_state;
+
+// One key's fixed-window state: 16 bytes, all-zero (`{0}`) is a fresh key. Owned by the
+// caller; use a lock to share one state between threads.
+typedef struct ratecell_fixed_window_state {
+  // Private: the start of the key's window and the cost counted in it.
+  uint64_t opaque[2];
+} ratecell_fixed_window_state;
+
+// One key's GCRA state: 8 bytes. All-zero (`{0}`) is a fresh key. Owned by the caller; use
+// a lock to share one state between threads.
+typedef struct ratecell_gcra_state {
+  // Private: the theoretical arrival time in ticks.
+  uint64_t opaque;
+} ratecell_gcra_state;
+
+// One limit a request was checked against, as advertised to clients. Fill it by hand or
+// with `ratecell_header_policy_init`; the pointers are borrowed, not copied.
+typedef struct ratecell_header_policy {
+  // The policy's name: a NUL-terminated string of printable ASCII (space through `~`).
+  const char *name;
+  // The advertised quota: units per window (`q`, `limit=`, `X-RateLimit-Limit`).
+  uint64_t quota;
+  // The advertised window in nanoseconds (written in whole seconds, rounded up; 0: not
+  // written).
+  uint64_t window_ns;
+  // What the quota counts: one of `RATECELL_QUOTA_UNIT_*`.
+  uint32_t unit;
+  // An optional partition key (`pk=:base64:`), or NULL with `partition_key_len` 0.
+  const uint8_t *partition_key;
+  // Its length in bytes.
+  size_t partition_key_len;
+  // The decision taken under this policy.
+  struct ratecell_decision decision;
+} ratecell_header_policy;
+
+// The rate-limit header fields of one response: a style, the policies the request was
+// checked against, and optionally the wall-clock time and a credit balance. Plain data,
+// filled by the caller; every function that takes it validates it.
+typedef struct ratecell_headers {
+  // One of `RATECELL_HEADER_STYLE_*`.
+  uint32_t style;
+  // The policies, in order (NULL with `policy_count` 0 for none: only credit fields).
+  const struct ratecell_header_policy *policies;
+  // How many.
+  size_t policy_count;
+  // Whether `unix_now_ns` is set. The legacy `X-RateLimit-Reset` and the 429 body's
+  // `reset_at` need it.
+  bool has_unix_now;
+  // The wall-clock time of the decisions, in nanoseconds since the Unix epoch.
+  uint64_t unix_now_ns;
+  // Whether to write `X-API-Credits-Remaining` and `X-API-Credits-Used`.
+  bool has_credits;
+  // Credits left.
+  uint64_t credits_remaining;
+  // Credits spent.
+  uint64_t credits_used;
+} ratecell_headers;
+
+// One header field as a name and a value, each a pointer and a length (not necessarily
+// NUL-terminated when read; NUL-terminated when ratecell writes them).
+typedef struct ratecell_header_field {
+  // The field name.
+  const char *name;
+  // Its length in bytes.
+  size_t name_len;
+  // The field value.
+  const char *value;
+  // Its length in bytes.
+  size_t value_len;
+} ratecell_header_field;
+
+// The outcome of a keyed check.
+typedef struct ratecell_keyed_decision {
+  // The decision. When `table_full` it is a refusal: `remaining` 0, `retry_after_ns` the
+  // time until a stored key frees its place, `reset_after_ns` 0.
+  struct ratecell_decision decision;
+  // True when the key was new, the store was full of keys that are not fresh, and it fails
+  // closed: nothing was recorded.
+  bool table_full;
+} ratecell_keyed_decision;
+
+// One key's sliding-window state: 24 bytes, all-zero (`{0}`) is a fresh key. Owned by the
+// caller; use a lock to share one state between threads.
+typedef struct ratecell_sliding_window_state {
+  // Private: the start of the key's window and the costs counted in it and the one before.
+  uint64_t opaque[3];
+} ratecell_sliding_window_state;
+
+// One key's token bucket state: 24 bytes, all-zero (`{0}`) is a fresh key. Owned by the
+// caller; use a lock to share one state between threads.
+typedef struct ratecell_token_bucket_state {
+  // Private: when the bucket is full, the latest reservation, a reservation count.
+  uint64_t opaque[3];
+} ratecell_token_bucket_state;
+
+// Tokens taken (or offered) by `ratecell_token_bucket_reserve`, and when the holder may
+// proceed. Plain data the caller keeps until it proceeds or cancels; read the public fields,
+// do not write them. Cancel a reservation once: a copy cancelled again is usually, not
+// always, recognised and ignored.
+typedef struct ratecell_reservation {
+  // 1 when the tokens were taken (and not given back), 0 when the reservation would have
+  // had to wait longer than allowed and took nothing.
+  uint64_t committed;
+  // The tokens reserved.
+  uint64_t cost;
+  // The instant the holder may proceed (`UINT64_MAX`: never).
+  uint64_t ready_at_ns;
+  // How long the holder must wait, from the instant of the reservation.
+  uint64_t delay_ns;
+  // Private: the exact instant in ticks and the reservation's place in the state.
+  uint64_t opaque[3];
+} ratecell_reservation;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -111,6 +551,460 @@ const char *ratecell_status_str(uint32_t status);
 
 // The library version, a static NUL-terminated string such as "0.1.0".
 const char *ratecell_version(void);
+
+// Creates an empty combination (it admits everything until members are added). Free it
+// with `ratecell_all_of_free`.
+//
+// # Safety
+// `out` is NULL or writable.
+ratecell_status ratecell_all_of_new(struct ratecell_all_of **out);
+
+// Frees a combination. `NULL` is a no-op; a handle of another kind is
+// `RATECELL_STATUS_INVALID_ARGUMENT` and is not freed.
+//
+// # Safety
+// `all_of` is NULL or a live handle, unused during and after the call.
+ratecell_status ratecell_all_of_free(struct ratecell_all_of *all_of);
+
+// Adds a GCRA member (copied; `policy` may be reused or freed afterwards) with a fresh state.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or initialised
+// by `ratecell_gcra_init`.
+ratecell_status ratecell_all_of_add_gcra(struct ratecell_all_of *all_of,
+                                         const struct ratecell_gcra *policy);
+
+// Adds a burst-tier member (copied) with a fresh state.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or initialised
+// by `ratecell_burst_init`.
+ratecell_status ratecell_all_of_add_burst(struct ratecell_all_of *all_of,
+                                          const struct ratecell_burst *policy);
+
+// Adds a fixed-window member (copied) with a fresh state.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or initialised
+// by `ratecell_fixed_window_init`.
+ratecell_status ratecell_all_of_add_fixed_window(struct ratecell_all_of *all_of,
+                                                 const struct ratecell_fixed_window *policy);
+
+// Adds a sliding-window member (copied) with a fresh state.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or initialised
+// by `ratecell_sliding_window_init`.
+ratecell_status ratecell_all_of_add_sliding_window(struct ratecell_all_of *all_of,
+                                                   const struct ratecell_sliding_window *policy);
+
+// Adds a token-bucket member (copied) with a fresh state; it is checked without
+// reservations.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or initialised
+// by `ratecell_token_bucket_init`.
+ratecell_status ratecell_all_of_add_token_bucket(struct ratecell_all_of *all_of,
+                                                 const struct ratecell_token_bucket *policy);
+
+// Adds a credits member (copied) with a fresh state: requests are admitted only while both
+// the rate limits and the budget allow, and a request refused by a rate limit spends no
+// credits.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `policy` is NULL or valid.
+ratecell_status ratecell_all_of_add_credits(struct ratecell_all_of *all_of,
+                                            const struct ratecell_credits *policy);
+
+// Writes the number of members to `out`.
+//
+// # Safety
+// `all_of` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_all_of_len(const struct ratecell_all_of *all_of, size_t *out);
+
+// Decides a request charging every member `cost` at `now_ns`, and records it in every
+// member when all admit it. `cost == 0` peeks; a cost above the smallest capacity is
+// `RATECELL_STATUS_INSUFFICIENT_CAPACITY` and changes nothing.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `out` is NULL or writable.
+ratecell_status ratecell_all_of_check(struct ratecell_all_of *all_of,
+                                      uint64_t now_ns,
+                                      uint64_t cost,
+                                      struct ratecell_all_of_decision *out);
+
+// Decides a request charging member `i` `costs[i]` (a WebSocket message of 1500 bytes costs
+// 1 message and 1500 bytes), and records it in every member when all admit it. A cost of 0
+// leaves that member out. `costs_len` must equal the number of members, or the call is
+// `RATECELL_STATUS_INVALID_ARGUMENT`; a cost above its member's capacity is
+// `RATECELL_STATUS_INSUFFICIENT_CAPACITY`. Neither changes anything.
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently; `costs` is NULL (with
+// `costs_len` 0) or points to `costs_len` values; `out` is NULL or writable.
+ratecell_status ratecell_all_of_check_costs(struct ratecell_all_of *all_of,
+                                            uint64_t now_ns,
+                                            const uint64_t *costs,
+                                            size_t costs_len,
+                                            struct ratecell_all_of_decision *out);
+
+// The key's standing at `now_ns` in every member, recording nothing.
+//
+// # Safety
+// `all_of` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_all_of_peek(const struct ratecell_all_of *all_of,
+                                     uint64_t now_ns,
+                                     struct ratecell_all_of_decision *out);
+
+// Member `index`'s own standing at `now_ns` (for per-policy response headers), recording
+// nothing. An index past the last member is `RATECELL_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+// `all_of` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_all_of_peek_member(const struct ratecell_all_of *all_of,
+                                            size_t index,
+                                            uint64_t now_ns,
+                                            struct ratecell_decision *out);
+
+// Writes to `out` whether every member's state is fresh at `now_ns`.
+//
+// # Safety
+// `all_of` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_all_of_is_fresh(const struct ratecell_all_of *all_of,
+                                         uint64_t now_ns,
+                                         bool *out);
+
+// Resets every member's state to fresh (the members stay).
+//
+// # Safety
+// `all_of` is NULL or a live handle not used concurrently.
+ratecell_status ratecell_all_of_reset(struct ratecell_all_of *all_of);
+
+// Compiles a burst tier into `out`: `quota->limit` per `quota->period_ns` sustained, and
+// `quota->burst` per `quota->period_ns` over any `burst_window_ns`. The seeds' Free tier
+// is `"100/minute burst 120"` with a 10 s window: 20 requests at one instant, 100 a minute.
+//
+// Returns `RATECELL_STATUS_INVALID_QUOTA` for an unusable quota, or a window too short to
+// hold one request at the burst rate.
+//
+// # Safety
+// `quota` is NULL or a valid `ratecell_quota`; `out` is NULL or writable.
+ratecell_status ratecell_burst_init(const struct ratecell_quota *quota,
+                                    uint64_t burst_window_ns,
+                                    struct ratecell_burst *out);
+
+// Decides a request of `cost` at `now_ns` and records it in `state` when admitted.
+//
+// `cost == 0` peeks. A cost above the capacity (the smaller bucket) is `RATECELL_STATUS_INSUFFICIENT_CAPACITY` and
+// changes nothing. A refusal returns OK with `out->allowed == false`.
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_burst_init`; `state` is NULL or a
+// valid state not used concurrently; `out` is NULL or writable.
+ratecell_status ratecell_burst_check(const struct ratecell_burst *policy,
+                                     struct ratecell_burst_state *state,
+                                     uint64_t now_ns,
+                                     uint64_t cost,
+                                     struct ratecell_decision *out);
+
+// The key's standing at `now_ns` without recording anything.
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_burst_peek(const struct ratecell_burst *policy,
+                                    const struct ratecell_burst_state *state,
+                                    uint64_t now_ns,
+                                    struct ratecell_decision *out);
+
+// Resets `state` to a fresh key.
+//
+// # Safety
+// `state` is NULL or a valid state not used concurrently.
+ratecell_status ratecell_burst_reset(struct ratecell_burst_state *state);
+
+// Writes to `out` whether `state` at `now_ns` is indistinguishable from a fresh key (so its
+// storage may be reused).
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_burst_is_fresh(const struct ratecell_burst *policy,
+                                        const struct ratecell_burst_state *state,
+                                        uint64_t now_ns,
+                                        bool *out);
+
+// Starts a backoff sequence in `out`, its jitter drawn from a generator seeded with `seed`:
+// the same seed gives the same waits. Seed it differently per process in production (the
+// time, a process id, a hash of the client's key) so that clients spread out.
+//
+// # Safety
+// `out` is NULL or writable.
+ratecell_status ratecell_backoff_state_init(uint64_t seed, struct ratecell_backoff_state *out);
+
+// Writes the next wait to `wait_ns` and advances `state`.
+//
+// # Safety
+// `backoff` is NULL or valid; `state` is NULL or started by `ratecell_backoff_state_init`
+// and not used concurrently; `wait_ns` is NULL or writable.
+ratecell_status ratecell_backoff_next(const struct ratecell_backoff *backoff,
+                                      struct ratecell_backoff_state *state,
+                                      uint64_t *wait_ns);
+
+// Fills `out` with the default pacer: it paces once 20% or less of the advertised limit
+// remains (without an advertised limit, only once nothing remains).
+//
+// # Safety
+// `out` is NULL or writable.
+ratecell_status ratecell_pacer_init(struct ratecell_pacer *out);
+
+// Writes to `delay_ns` how long to wait at `now_ns` before sending the next request, given
+// what the response received at `received_at_ns` said (`info`, from
+// `ratecell_rate_limit_info_parse`). Both instants are on the caller's clock. The wait is
+// the longest of `Retry-After`, the reset when nothing remains, and `reset / remaining` once
+// `remaining` is at the low-water mark.
+//
+// # Safety
+// `pacer` and `info` are NULL or valid; `delay_ns` is NULL or writable.
+ratecell_status ratecell_pacer_delay(const struct ratecell_pacer *pacer,
+                                     const struct ratecell_rate_limit_info *info,
+                                     uint64_t received_at_ns,
+                                     uint64_t now_ns,
+                                     uint64_t *delay_ns);
+
+// Starts a retry sequence whose first attempt was sent at `started_ns`, its jitter drawn
+// from a generator seeded with `seed`.
+//
+// # Safety
+// `out` is NULL or writable.
+ratecell_status ratecell_retry_state_init(uint64_t started_ns,
+                                          uint64_t seed,
+                                          struct ratecell_retry_state *out);
+
+// Decides what follows an attempt whose outcome was observed at `now_ns`, and records the
+// attempt in `state`. `http_status` is the response's status code (100 to 999), or 0 when
+// no response came (the connection failed, was reset or timed out); `info` is the parsed
+// response (for its `Retry-After`), or NULL.
+//
+// 429 and 5xx retry after the longer of `Retry-After` and the backoff; a connection error
+// after the backoff; 402 is `RATECELL_RETRY_ACTION_TOP_UP_CREDITS`; anything else stops.
+//
+// # Safety
+// `policy` is NULL or valid; `state` is NULL or started by `ratecell_retry_state_init` and
+// not used concurrently; `info` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_retry_decide(const struct ratecell_retry_policy *policy,
+                                      struct ratecell_retry_state *state,
+                                      uint64_t now_ns,
+                                      uint32_t http_status,
+                                      const struct ratecell_rate_limit_info *info,
+                                      struct ratecell_retry_decision *out);
+
+// Creates a cap of `limit` concurrent leases (from 1 to 4096), each live for `ttl_ns` (at
+// least one nanosecond) unless renewed. Returns `RATECELL_STATUS_INVALID_QUOTA` otherwise.
+// Free the handle with `ratecell_concurrency_free`.
+//
+// # Safety
+// `out` is NULL or writable.
+ratecell_status ratecell_concurrency_new(uint64_t limit,
+                                         uint64_t ttl_ns,
+                                         struct ratecell_concurrency **out);
+
+// Frees a cap. `NULL` is a no-op; a handle of another kind is
+// `RATECELL_STATUS_INVALID_ARGUMENT` and is not freed.
+//
+// # Safety
+// `concurrency` is NULL or a live handle, unused during and after the call.
+ratecell_status ratecell_concurrency_free(struct ratecell_concurrency *concurrency);
+
+// Acquires a lease at `now_ns` if fewer than `limit` are live. Writes the decision to `out`
+// and the lease to `lease` (the all-zero lease when refused). A refusal's `retry_after_ns`
+// is the time until the earliest live lease expires.
+//
+// # Safety
+// `concurrency` is NULL or a live handle not used concurrently; `out` and `lease` are NULL
+// or writable.
+ratecell_status ratecell_concurrency_acquire(struct ratecell_concurrency *concurrency,
+                                             uint64_t now_ns,
+                                             struct ratecell_decision *out,
+                                             struct ratecell_lease *lease);
+
+// Renews `lease` at `now_ns`: it now expires `ttl_ns` from `now_ns`. Writes to `renewed`
+// whether it was live (an expired, released or replaced lease is never resurrected).
+//
+// # Safety
+// `concurrency` is NULL or a live handle not used concurrently; `renewed` is NULL or
+// writable.
+ratecell_status ratecell_concurrency_renew(struct ratecell_concurrency *concurrency,
+                                           struct ratecell_lease lease,
+                                           uint64_t now_ns,
+                                           bool *renewed);
+
+// Releases `lease` at `now_ns`, freeing its slot. Writes to `released` whether it was live;
+// releasing twice, or a lease whose slot was reused, changes nothing and writes false.
+//
+// # Safety
+// `concurrency` is NULL or a live handle not used concurrently; `released` is NULL or
+// writable.
+ratecell_status ratecell_concurrency_release(struct ratecell_concurrency *concurrency,
+                                             struct ratecell_lease lease,
+                                             uint64_t now_ns,
+                                             bool *released);
+
+// Acquires `cost` anonymous leases at once, which cannot be released and expire after
+// `ttl_ns` (in-flight admission without a handle to keep). `cost == 0` peeks; a cost above
+// the limit is `RATECELL_STATUS_INSUFFICIENT_CAPACITY`.
+//
+// # Safety
+// `concurrency` is NULL or a live handle not used concurrently; `out` is NULL or writable.
+ratecell_status ratecell_concurrency_check(struct ratecell_concurrency *concurrency,
+                                           uint64_t now_ns,
+                                           uint64_t cost,
+                                           struct ratecell_decision *out);
+
+// The key's standing at `now_ns` (`remaining` is how many more leases would be granted),
+// acquiring nothing.
+//
+// # Safety
+// `concurrency` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_concurrency_peek(const struct ratecell_concurrency *concurrency,
+                                          uint64_t now_ns,
+                                          struct ratecell_decision *out);
+
+// Writes to `out` the number of leases live at `now_ns`.
+//
+// # Safety
+// `concurrency` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_concurrency_live(const struct ratecell_concurrency *concurrency,
+                                          uint64_t now_ns,
+                                          uint64_t *out);
+
+// Writes to `out` whether no lease is live at `now_ns` and every serial the key issued is
+// in the past (so a new key would be indistinguishable).
+//
+// # Safety
+// `concurrency` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_concurrency_is_fresh(const struct ratecell_concurrency *concurrency,
+                                              uint64_t now_ns,
+                                              bool *out);
+
+// Frees every slot at once. Leases granted before stay stale: they never free a slot
+// granted after.
+//
+// # Safety
+// `concurrency` is NULL or a live handle not used concurrently.
+ratecell_status ratecell_concurrency_reset(struct ratecell_concurrency *concurrency);
+
+// Fills `out` with a policy giving every key `budget` credits.
+//
+// # Safety
+// `out` is NULL or writable.
+ratecell_status ratecell_credits_init(uint64_t budget, struct ratecell_credits *out);
+
+// Spends `cost` credits if that many are left. Running out is a refusal, not an error:
+// `out->allowed` is false and `out->retry_after_ns` is `UINT64_MAX` (no wait helps: answer
+// 402 and top up), with `out->remaining` what is left. `out->limit` is what the key has
+// been granted (its budget and top-ups). `now_ns` does not matter. `cost == 0` peeks.
+//
+// # Safety
+// `policy` is NULL or valid; `state` is NULL or a valid state not used concurrently; `out`
+// is NULL or writable.
+ratecell_status ratecell_credits_check(const struct ratecell_credits *policy,
+                                       struct ratecell_credits_state *state,
+                                       uint64_t now_ns,
+                                       uint64_t cost,
+                                       struct ratecell_decision *out);
+
+// The key's standing without spending anything.
+//
+// # Safety
+// `policy` is NULL or valid; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_credits_peek(const struct ratecell_credits *policy,
+                                      const struct ratecell_credits_state *state,
+                                      uint64_t now_ns,
+                                      struct ratecell_decision *out);
+
+// Adds `amount` credits to the key and writes the credits it has left to `remaining`. A
+// top-up that would take what the key has been granted past `UINT64_MAX` is
+// `RATECELL_STATUS_CREDITS_OVERFLOW` and adds nothing.
+//
+// # Safety
+// `policy` is NULL or valid; `state` is NULL or a valid state not used concurrently;
+// `remaining` is NULL or writable.
+ratecell_status ratecell_credits_top_up(const struct ratecell_credits *policy,
+                                        struct ratecell_credits_state *state,
+                                        uint64_t amount,
+                                        uint64_t *remaining);
+
+// Writes the credits left (`X-API-Credits-Remaining`) to `remaining` and the credits spent
+// (`X-API-Credits-Used`) to `used`.
+//
+// # Safety
+// `policy` and `state` are NULL or valid; `remaining` and `used` are NULL or writable.
+ratecell_status ratecell_credits_balance(const struct ratecell_credits *policy,
+                                         const struct ratecell_credits_state *state,
+                                         uint64_t *remaining,
+                                         uint64_t *used);
+
+// Resets `state` to a fresh key: its budget again, its top-ups forgotten.
+//
+// # Safety
+// `state` is NULL or a valid state not used concurrently.
+ratecell_status ratecell_credits_reset(struct ratecell_credits_state *state);
+
+// Writes to `out` whether the key has used nothing and been topped up with nothing.
+//
+// # Safety
+// `policy` is NULL or valid; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_credits_is_fresh(const struct ratecell_credits *policy,
+                                          const struct ratecell_credits_state *state,
+                                          uint64_t now_ns,
+                                          bool *out);
+
+// Compiles `quota` into `out`: `quota->limit` per window of `quota->period_ns`, windows
+// aligned to instant 0 of your time line (`quota->burst` is not used). Returns
+// `RATECELL_STATUS_INVALID_QUOTA` for an unusable quota.
+//
+// # Safety
+// `quota` is NULL or a valid `ratecell_quota`; `out` is NULL or writable.
+ratecell_status ratecell_fixed_window_init(const struct ratecell_quota *quota,
+                                           struct ratecell_fixed_window *out);
+
+// Decides a request of `cost` at `now_ns` and records it in `state` when admitted.
+//
+// `cost == 0` peeks. A cost above the limit is `RATECELL_STATUS_INSUFFICIENT_CAPACITY` and
+// changes nothing. A refusal returns OK with `out->allowed == false`.
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_fixed_window_init`; `state` is NULL or a
+// valid state not used concurrently; `out` is NULL or writable.
+ratecell_status ratecell_fixed_window_check(const struct ratecell_fixed_window *policy,
+                                            struct ratecell_fixed_window_state *state,
+                                            uint64_t now_ns,
+                                            uint64_t cost,
+                                            struct ratecell_decision *out);
+
+// The key's standing at `now_ns` without recording anything.
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_fixed_window_peek(const struct ratecell_fixed_window *policy,
+                                           const struct ratecell_fixed_window_state *state,
+                                           uint64_t now_ns,
+                                           struct ratecell_decision *out);
+
+// Resets `state` to a fresh key.
+//
+// # Safety
+// `state` is NULL or a valid state not used concurrently.
+ratecell_status ratecell_fixed_window_reset(struct ratecell_fixed_window_state *state);
+
+// Writes to `out` whether `state` at `now_ns` is indistinguishable from a fresh key (so its
+// storage may be reused).
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_fixed_window_is_fresh(const struct ratecell_fixed_window *policy,
+                                               const struct ratecell_fixed_window_state *state,
+                                               uint64_t now_ns,
+                                               bool *out);
 
 // Compiles `quota` into `out`. Returns `RATECELL_STATUS_INVALID_QUOTA` for an unusable quota.
 //
@@ -157,6 +1051,255 @@ ratecell_status ratecell_gcra_is_fresh(const struct ratecell_gcra *gcra,
                                        uint64_t now_ns,
                                        bool *out);
 
+// Writes the JSON body of a 429 response for the refusal `headers` describe (the binding
+// policy's quota and standing, its `reset_at` and the `Retry-After` delay) into `buf`,
+// NUL-terminated, and its length to `len` (see `ratecell_headers_write` for a buffer too
+// small). `message` replaces the default "Rate limit exceeded. Please retry after N
+// seconds." when not NULL; it is escaped as a JSON string.
+//
+// Returns `RATECELL_STATUS_NOT_APPLICABLE` when there is no such body: every policy
+// admitted, no wait can admit the request (answer 402), or `headers->has_unix_now` is false.
+//
+// # Safety
+// `headers` is NULL or valid; `message` is NULL or NUL-terminated; `buf` is NULL or points
+// to `buf_cap` writable bytes; `len` is NULL or writable.
+ratecell_status ratecell_rate_limit_exceeded_write(const struct ratecell_headers *headers,
+                                                   const char *message,
+                                                   char *buf,
+                                                   size_t buf_cap,
+                                                   size_t *len);
+
+// Writes the JSON body of a 402 response (the credits are exhausted; no wait helps) into
+// `buf`, NUL-terminated, and its length to `len`. `message` replaces the default "API
+// credits exhausted. Purchase more credits to continue." when not NULL.
+//
+// # Safety
+// `message` is NULL or NUL-terminated; `buf` is NULL or points to `buf_cap` writable bytes;
+// `len` is NULL or writable.
+ratecell_status ratecell_insufficient_credits_write(const char *message,
+                                                    char *buf,
+                                                    size_t buf_cap,
+                                                    size_t *len);
+
+// Parses a style name (`"ietf"`, `"draft-8"`, `"draft-7"`, `"draft-6"` or `"legacy"`, any
+// case) into one of `RATECELL_HEADER_STYLE_*`. Anything else is
+// `RATECELL_STATUS_PARSE_ERROR`.
+//
+// # Safety
+// `text` is NULL or NUL-terminated; `out` is NULL or writable.
+ratecell_status ratecell_header_style_parse(const char *text, uint32_t *out);
+
+// Fills `out` with a policy advertising `quota->limit` per `quota->period_ns` (a quota with a
+// burst advertises its sustained rate: `100/minute burst 120` is `q=100;w=60`), counting
+// requests, with no partition key. `name` is borrowed: it must outlive `out`'s use. A name
+// that is not printable ASCII is `RATECELL_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+// `name` is NULL or NUL-terminated; `quota` and `decision` are NULL or valid; `out` is NULL
+// or writable.
+ratecell_status ratecell_header_policy_init(const char *name,
+                                            const struct ratecell_quota *quota,
+                                            const struct ratecell_decision *decision,
+                                            struct ratecell_header_policy *out);
+
+// Writes every field as a `Name: value\r\n` line into `buf`, NUL-terminated, and the length
+// (without the NUL) to `len`. When `buf_cap` is not more than that length the call returns
+// `RATECELL_STATUS_BUFFER_TOO_SMALL`, writes only `len`, and the caller retries with
+// `len + 1` bytes (`buf` may be NULL with `buf_cap` 0 to ask).
+//
+// Every denial that waiting can cure adds `Retry-After` (seconds, rounded up); a denial no
+// wait can cure (`retry_after_ns == UINT64_MAX`, exhausted credits) gets none: answer 402.
+//
+// # Safety
+// `headers` is NULL or valid (see `ratecell_headers`); `buf` is NULL or points to `buf_cap`
+// writable bytes; `len` is NULL or writable.
+ratecell_status ratecell_headers_write(const struct ratecell_headers *headers,
+                                       char *buf,
+                                       size_t buf_cap,
+                                       size_t *len);
+
+// Writes every field as a name/value pair: `fields[i]` points into `buf`, where each name
+// and value is stored NUL-terminated. Writes the number of fields to `count` and the bytes
+// they take in `buf` to `bytes`. When `fields_cap < *count` or `buf_cap < *bytes` the call
+// returns `RATECELL_STATUS_BUFFER_TOO_SMALL` and writes only `count` and `bytes` (`fields`
+// and `buf` may be NULL with capacity 0 to ask). At most 6 fields are ever written.
+//
+// # Safety
+// `headers` is NULL or valid; `fields` is NULL or points to `fields_cap` writable fields;
+// `buf` is NULL or points to `buf_cap` writable bytes; `count` and `bytes` are NULL or
+// writable.
+ratecell_status ratecell_headers_fields(const struct ratecell_headers *headers,
+                                        struct ratecell_header_field *fields,
+                                        size_t fields_cap,
+                                        char *buf,
+                                        size_t buf_cap,
+                                        size_t *count,
+                                        size_t *bytes);
+
+// Reads a response's header fields (`count` name/value pairs, names matched
+// case-insensitively) into `out`: every `RateLimit` draft, the legacy `X-RateLimit-*`
+// fields, `Retry-After` (seconds or an HTTP-date), `Date` and the credit fields. Malformed
+// fields are ignored, never an error. `unix_now_ns` (the wall-clock time in nanoseconds
+// since the Unix epoch) turns absolute times into delays when there is no `Date` field.
+//
+// # Safety
+// `fields` is NULL (with `count` 0) or points to `count` fields whose pointers are valid for
+// their lengths; `out` is NULL or writable.
+ratecell_status ratecell_rate_limit_info_parse(const struct ratecell_header_field *fields,
+                                               size_t count,
+                                               uint64_t unix_now_ns,
+                                               struct ratecell_rate_limit_info *out);
+
+// Parses a `Retry-After` value (delay-seconds or an HTTP-date) into a delay in nanoseconds.
+// An HTTP-date counts from the response's `Date` field when `date` is given (NULL with
+// `date_len` 0 when not), else from `unix_now_ns`; a date in the past is no delay. A value
+// that does not parse is `RATECELL_STATUS_PARSE_ERROR`.
+//
+// # Safety
+// `value` and `date` are NULL (with length 0) or point to that many bytes; `out_ns` is NULL
+// or writable.
+ratecell_status ratecell_retry_after_parse(const char *value,
+                                           size_t value_len,
+                                           const char *date,
+                                           size_t date_len,
+                                           uint64_t unix_now_ns,
+                                           uint64_t *out_ns);
+
+// Creates a store enforcing a GCRA policy on every key, with at most `max_keys` keys (at
+// least 1) and `when_full` one of `RATECELL_WHEN_FULL_*`; anything else is
+// `RATECELL_STATUS_INVALID_ARGUMENT`. Free it with `ratecell_keyed_free`.
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_gcra_init`; `out` is NULL or writable.
+ratecell_status ratecell_keyed_new_gcra(const struct ratecell_gcra *policy,
+                                        size_t max_keys,
+                                        uint32_t when_full,
+                                        struct ratecell_keyed **out);
+
+// Creates a store enforcing a burst tier on every key (see `ratecell_keyed_new_gcra`).
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_burst_init`; `out` is NULL or writable.
+ratecell_status ratecell_keyed_new_burst(const struct ratecell_burst *policy,
+                                         size_t max_keys,
+                                         uint32_t when_full,
+                                         struct ratecell_keyed **out);
+
+// Creates a store enforcing a fixed window on every key (see `ratecell_keyed_new_gcra`).
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_fixed_window_init`; `out` is NULL or
+// writable.
+ratecell_status ratecell_keyed_new_fixed_window(const struct ratecell_fixed_window *policy,
+                                                size_t max_keys,
+                                                uint32_t when_full,
+                                                struct ratecell_keyed **out);
+
+// Creates a store enforcing a sliding window counter on every key (see
+// `ratecell_keyed_new_gcra`).
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_sliding_window_init`; `out` is NULL or
+// writable.
+ratecell_status ratecell_keyed_new_sliding_window(const struct ratecell_sliding_window *policy,
+                                                  size_t max_keys,
+                                                  uint32_t when_full,
+                                                  struct ratecell_keyed **out);
+
+// Creates a store enforcing a token bucket on every key (see `ratecell_keyed_new_gcra`). Keyed
+// stores check without reservations; keep a `ratecell_token_bucket_state` per key to
+// reserve.
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_token_bucket_init`; `out` is NULL or
+// writable.
+ratecell_status ratecell_keyed_new_token_bucket(const struct ratecell_token_bucket *policy,
+                                                size_t max_keys,
+                                                uint32_t when_full,
+                                                struct ratecell_keyed **out);
+
+// Creates a store of credits, every key starting with `policy->budget` (see
+// `ratecell_keyed_new_gcra`). A key that has spent anything is never reclaimed, so size
+// `max_keys` for every key you serve. Top-ups need a `ratecell_credits_state` per key.
+//
+// # Safety
+// `policy` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_keyed_new_credits(const struct ratecell_credits *policy,
+                                           size_t max_keys,
+                                           uint32_t when_full,
+                                           struct ratecell_keyed **out);
+
+// Frees a store and every key in it. `NULL` is a no-op; a handle of another kind is
+// `RATECELL_STATUS_INVALID_ARGUMENT` and is not freed.
+//
+// # Safety
+// `keyed` is NULL or a live handle, unused (by every thread) during and after the call.
+ratecell_status ratecell_keyed_free(struct ratecell_keyed *keyed);
+
+// Decides a request of `cost` for the key `key[0..key_len]` at `now_ns` with the key's own
+// state, storing the key when it is new and the request is recorded. `cost == 0` peeks; a
+// cost above the policy's capacity is `RATECELL_STATUS_INSUFFICIENT_CAPACITY`.
+//
+// # Safety
+// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0, the empty key) or
+// points to `key_len` bytes; `out` is NULL or writable.
+ratecell_status ratecell_keyed_check(const struct ratecell_keyed *keyed,
+                                     const uint8_t *key,
+                                     size_t key_len,
+                                     uint64_t now_ns,
+                                     uint64_t cost,
+                                     struct ratecell_keyed_decision *out);
+
+// The key's standing at `now_ns`, recording nothing (a key not stored is fresh).
+//
+// # Safety
+// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0) or points to
+// `key_len` bytes; `out` is NULL or writable.
+ratecell_status ratecell_keyed_peek(const struct ratecell_keyed *keyed,
+                                    const uint8_t *key,
+                                    size_t key_len,
+                                    uint64_t now_ns,
+                                    struct ratecell_decision *out);
+
+// Resets the key to fresh by forgetting it; writes to `was_stored` whether it was stored.
+//
+// # Safety
+// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0) or points to
+// `key_len` bytes; `was_stored` is NULL or writable.
+ratecell_status ratecell_keyed_reset(const struct ratecell_keyed *keyed,
+                                     const uint8_t *key,
+                                     size_t key_len,
+                                     bool *was_stored);
+
+// Writes to `out` whether the key is stored (a stored key may already be fresh, waiting to
+// be reclaimed).
+//
+// # Safety
+// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0) or points to
+// `key_len` bytes; `out` is NULL or writable.
+ratecell_status ratecell_keyed_contains(const struct ratecell_keyed *keyed,
+                                        const uint8_t *key,
+                                        size_t key_len,
+                                        bool *out);
+
+// Writes to `out` how many keys are stored (never more than `max_keys`).
+//
+// # Safety
+// `keyed` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_keyed_len(const struct ratecell_keyed *keyed, size_t *out);
+
+// Writes to `out` how many keys `RATECELL_WHEN_FULL_EVICT` has evicted so far.
+//
+// # Safety
+// `keyed` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_keyed_evictions(const struct ratecell_keyed *keyed, uint64_t *out);
+
+// Forgets every key.
+//
+// # Safety
+// `keyed` is NULL or a live handle.
+ratecell_status ratecell_keyed_clear(const struct ratecell_keyed *keyed);
+
 // Validates `limit` per `period_ns` with capacity `burst` (pass `limit` for the usual
 // default) and writes the quota to `out`.
 //
@@ -182,6 +1325,196 @@ ratecell_status ratecell_quota_init(uint64_t limit,
 ratecell_status ratecell_quota_parse(const char *text,
                                      struct ratecell_quota *out,
                                      size_t *error_at);
+
+// Creates a log for `quota` (`quota->limit` per `quota->period_ns`; `burst` is not used)
+// with room for at least `entries` requests, or `quota->limit` when `entries` is 0 (exact).
+// Room is rounded up to 4, 16, 64, 256, 1024 or 4096 entries of 16 bytes.
+//
+// Returns `RATECELL_STATUS_INVALID_QUOTA` for an unusable quota or more than 4096 entries
+// (use a sliding window counter above that). Free the handle with `ratecell_sliding_log_free`.
+//
+// # Safety
+// `quota` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_sliding_log_new(const struct ratecell_quota *quota,
+                                         size_t entries,
+                                         struct ratecell_sliding_log **out);
+
+// Frees a log. `NULL` is a no-op; a handle of another kind is
+// `RATECELL_STATUS_INVALID_ARGUMENT` and is not freed.
+//
+// # Safety
+// `log` is NULL or a live handle from `ratecell_sliding_log_new`, unused during and after
+// the call.
+ratecell_status ratecell_sliding_log_free(struct ratecell_sliding_log *log);
+
+// Decides a request of `cost` at `now_ns` and logs it when admitted.
+//
+// `cost == 0` peeks. A cost above the limit is `RATECELL_STATUS_INSUFFICIENT_CAPACITY` and
+// changes nothing. A full log is not an error: the request waits for the oldest entry.
+//
+// # Safety
+// `log` is NULL or a live handle not used concurrently; `out` is NULL or writable.
+ratecell_status ratecell_sliding_log_check(struct ratecell_sliding_log *log,
+                                           uint64_t now_ns,
+                                           uint64_t cost,
+                                           struct ratecell_decision *out);
+
+// The key's standing at `now_ns` without logging anything.
+//
+// # Safety
+// `log` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_sliding_log_peek(const struct ratecell_sliding_log *log,
+                                          uint64_t now_ns,
+                                          struct ratecell_decision *out);
+
+// Forgets every logged request: the key is fresh.
+//
+// # Safety
+// `log` is NULL or a live handle not used concurrently.
+ratecell_status ratecell_sliding_log_reset(struct ratecell_sliding_log *log);
+
+// Writes to `out` whether no logged request is inside the window at `now_ns`.
+//
+// # Safety
+// `log` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_sliding_log_is_fresh(const struct ratecell_sliding_log *log,
+                                              uint64_t now_ns,
+                                              bool *out);
+
+// Writes to `out` the room in the log: the number of entries it was sized for.
+//
+// # Safety
+// `log` is NULL or a live handle; `out` is NULL or writable.
+ratecell_status ratecell_sliding_log_entries(const struct ratecell_sliding_log *log, size_t *out);
+
+// Compiles `quota` into `out`: `quota->limit` per sliding window of `quota->period_ns`
+// (`quota->burst` is not used). Returns `RATECELL_STATUS_INVALID_QUOTA` for an unusable
+// quota.
+//
+// # Safety
+// `quota` is NULL or a valid `ratecell_quota`; `out` is NULL or writable.
+ratecell_status ratecell_sliding_window_init(const struct ratecell_quota *quota,
+                                             struct ratecell_sliding_window *out);
+
+// Decides a request of `cost` at `now_ns` and records it in `state` when admitted.
+//
+// `cost == 0` peeks. A cost above the limit is `RATECELL_STATUS_INSUFFICIENT_CAPACITY` and
+// changes nothing. A refusal returns OK with `out->allowed == false`.
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_sliding_window_init`; `state` is NULL or a
+// valid state not used concurrently; `out` is NULL or writable.
+ratecell_status ratecell_sliding_window_check(const struct ratecell_sliding_window *policy,
+                                              struct ratecell_sliding_window_state *state,
+                                              uint64_t now_ns,
+                                              uint64_t cost,
+                                              struct ratecell_decision *out);
+
+// The key's standing at `now_ns` without recording anything.
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_sliding_window_peek(const struct ratecell_sliding_window *policy,
+                                             const struct ratecell_sliding_window_state *state,
+                                             uint64_t now_ns,
+                                             struct ratecell_decision *out);
+
+// Resets `state` to a fresh key.
+//
+// # Safety
+// `state` is NULL or a valid state not used concurrently.
+ratecell_status ratecell_sliding_window_reset(struct ratecell_sliding_window_state *state);
+
+// Writes to `out` whether `state` at `now_ns` is indistinguishable from a fresh key (so its
+// storage may be reused).
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_sliding_window_is_fresh(const struct ratecell_sliding_window *policy,
+                                                 const struct ratecell_sliding_window_state *state,
+                                                 uint64_t now_ns,
+                                                 bool *out);
+
+// Compiles `quota` into `out`: `quota->burst` tokens, refilled at `quota->limit` per
+// `quota->period_ns`. A fresh key finds the bucket full, or empty when `starts_empty` is
+// true (so that no new key starts with a burst). Returns `RATECELL_STATUS_INVALID_QUOTA`
+// for an unusable quota.
+//
+// # Safety
+// `quota` is NULL or a valid `ratecell_quota`; `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_init(const struct ratecell_quota *quota,
+                                           bool starts_empty,
+                                           struct ratecell_token_bucket *out);
+
+// Takes `cost` tokens at `now_ns` if the bucket has them (a reservation that may not wait).
+//
+// `cost == 0` peeks. A cost above the burst is `RATECELL_STATUS_INSUFFICIENT_CAPACITY` and
+// changes nothing. A refusal returns OK with `out->allowed == false`.
+//
+// # Safety
+// `policy` is NULL or initialised by `ratecell_token_bucket_init`; `state` is NULL or a
+// valid state not used concurrently; `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_check(const struct ratecell_token_bucket *policy,
+                                            struct ratecell_token_bucket_state *state,
+                                            uint64_t now_ns,
+                                            uint64_t cost,
+                                            struct ratecell_decision *out);
+
+// The key's standing at `now_ns` without taking anything.
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_peek(const struct ratecell_token_bucket *policy,
+                                           const struct ratecell_token_bucket_state *state,
+                                           uint64_t now_ns,
+                                           struct ratecell_decision *out);
+
+// Reserves `cost` tokens at `now_ns`, borrowing against future refills, and takes them only
+// when the holder would wait at most `max_wait_ns` (`out->ready_at_ns <= now_ns +
+// max_wait_ns`). Either way `out` says when the holder may (or could have) proceeded. A
+// cost above the burst is `RATECELL_STATUS_INSUFFICIENT_CAPACITY` and changes nothing.
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or a valid state not used concurrently;
+// `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_reserve(const struct ratecell_token_bucket *policy,
+                                              struct ratecell_token_bucket_state *state,
+                                              uint64_t now_ns,
+                                              uint64_t cost,
+                                              uint64_t max_wait_ns,
+                                              struct ratecell_reservation *out);
+
+// Cancels `reservation` at `now_ns`, giving its tokens back to the bucket, and writes how
+// many whole tokens came back to `tokens` (0 once `now_ns` is past its `ready_at_ns`, for a
+// reservation not committed or already cancelled, or for tokens later reservations rely on).
+// The reservation is marked cancelled (`committed` becomes 0). A reservation whose fields
+// were altered so that it cannot be read is `RATECELL_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or a valid state not used concurrently;
+// `reservation` is NULL or was written by `ratecell_token_bucket_reserve`; `tokens` is NULL
+// or writable.
+ratecell_status ratecell_token_bucket_cancel(const struct ratecell_token_bucket *policy,
+                                             struct ratecell_token_bucket_state *state,
+                                             struct ratecell_reservation *reservation,
+                                             uint64_t now_ns,
+                                             uint64_t *tokens);
+
+// Resets `state` to a fresh key.
+//
+// # Safety
+// `state` is NULL or a valid state not used concurrently.
+ratecell_status ratecell_token_bucket_reset(struct ratecell_token_bucket_state *state);
+
+// Writes to `out` whether `state` at `now_ns` is indistinguishable from a fresh key (a full
+// bucket; for a bucket that starts empty, only a key never charged).
+//
+// # Safety
+// `policy` is NULL or initialised; `state` is NULL or valid; `out` is NULL or writable.
+ratecell_status ratecell_token_bucket_is_fresh(const struct ratecell_token_bucket *policy,
+                                               const struct ratecell_token_bucket_state *state,
+                                               uint64_t now_ns,
+                                               bool *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,6 +1,6 @@
 //! `ratecell_decision`: the outcome every check writes.
 
-use ratecell::Decision;
+use ratecell::{Decision, Nanos};
 
 /// What a limiter decided about one request. A refusal is a value: `allowed` is false and
 /// the call that produced it returned `RATECELL_STATUS_OK`.
@@ -28,6 +28,18 @@ impl From<Decision> for ratecell_decision {
             remaining: d.remaining,
             retry_after_ns: d.retry_after.as_nanos(),
             reset_after_ns: d.reset_after.as_nanos(),
+        }
+    }
+}
+
+impl From<ratecell_decision> for Decision {
+    fn from(d: ratecell_decision) -> Self {
+        Decision {
+            allowed: d.allowed,
+            limit: d.limit,
+            remaining: d.remaining,
+            retry_after: Nanos::new(d.retry_after_ns),
+            reset_after: Nanos::new(d.reset_after_ns),
         }
     }
 }

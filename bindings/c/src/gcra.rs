@@ -26,7 +26,7 @@ pub struct ratecell_gcra_state {
 }
 
 impl ratecell_gcra {
-    fn policy(&self) -> Result<Gcra, ratecell_status> {
+    pub(crate) fn policy(&self) -> Result<Gcra, ratecell_status> {
         Gcra::from_raw(self.opaque).ok_or(ratecell_status::InvalidArgument)
     }
 }

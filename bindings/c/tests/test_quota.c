@@ -1,4 +1,4 @@
-/* Quotas and statuses through the C ABI. */
+/* Quotas through the C ABI: the strings providers publish, and the numbers behind them. */
 #include <stdint.h>
 #include <string.h>
 
@@ -43,27 +43,9 @@ static void test_quota_numbers_are_validated(void) {
   CHECK_STATUS(ratecell_quota_init(10000000000ull, SEC, 10, &q), RATECELL_STATUS_OK);
 }
 
-static void test_every_status_is_described(void) {
-  const uint32_t statuses[] = {
-      RATECELL_STATUS_OK,           RATECELL_STATUS_NULL_ARGUMENT,
-      RATECELL_STATUS_INVALID_ARGUMENT, RATECELL_STATUS_INVALID_QUOTA,
-      RATECELL_STATUS_PARSE_ERROR,  RATECELL_STATUS_INSUFFICIENT_CAPACITY,
-      RATECELL_STATUS_INVALID_UTF8, RATECELL_STATUS_BUFFER_TOO_SMALL,
-      RATECELL_STATUS_PANIC,
-  };
-  for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
-    const char *s = ratecell_status_str(statuses[i]);
-    CHECK(s != NULL && strlen(s) > 0 && strcmp(s, "unknown status") != 0);
-  }
-  CHECK(strcmp(ratecell_status_str(424242), "unknown status") == 0);
-  CHECK(strcmp(ratecell_status_str(RATECELL_STATUS_OK), "ok") == 0);
-  CHECK(strlen(ratecell_version()) >= 5);
-}
-
 int main(void) {
   test_published_quota_strings_parse();
   test_malformed_strings_report_where();
   test_quota_numbers_are_validated();
-  test_every_status_is_described();
   return SUMMARY("test_quota");
 }

@@ -1,23 +1,26 @@
 //! `AllOf`: several limiters checked as one, all or nothing, with a cost per member.
 //!
-//! An `AllOf` takes its members' policies (not their keys) and keeps one state per key for
-//! all of them, in one core store ([`ratecell::AllOfLimiters`]). A member charged 0 is left
-//! out of the request, so one `AllOf` can hold a plan limit and every endpoint group under it.
+//! An `AllOf` holds its members' own keyed stores and checks a key in all of them at once
+//! ([`ratecell::AllOf::check_keyed`]): every member admits and records, or none changes. A
+//! member stays usable on its own and may be shared by several `AllOf`s (a plan limit under
+//! every endpoint group).
 
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{Env, sys};
 use napi_derive::napi;
-use ratecell::{AllOfLimiters, Limiter};
+use std::sync::Arc;
+
+use ratecell::Limiter;
 
 use crate::call::{Call, callback, type_name, unwrap, whole};
 use crate::decision;
 use crate::error::{JsError, OrThrow};
-use crate::keyed::{ALL_OF_MEMBERS, Entry, Store, store, write_members};
-use crate::limiter::{Description, bundle, capacity, member_policy};
-use crate::options::{Options, max_keys, when_full};
+use crate::keyed::{ALL_OF_MEMBERS, Entry, KeyedStore, Store, check_all};
+use crate::limiter::{Description, bundle, capacity};
+use crate::options::Options;
 use crate::time::{Clock, NativeClock};
 
-const OPTIONS: &[&str] = &["maxKeys", "whenFull", "clock"];
+const OPTIONS: &[&str] = &["clock"];
 
 /// The elements of a JavaScript array, `None` when `value` is not an array.
 fn elements(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<sys::napi_value>> {
@@ -41,7 +44,9 @@ fn elements(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<sys::napi_
         .collect()
 }
 
-fn members(env: sys::napi_env, value: sys::napi_value) -> Result<Vec<Limiter>, JsError> {
+type Members = Vec<Arc<KeyedStore<Limiter>>>;
+
+fn members(env: sys::napi_env, value: sys::napi_value) -> Result<Members, JsError> {
     let items = elements(env, value).ok_or_else(|| {
         JsError::invalid_type("members", "an array of limiters", type_name(env, value))
     })?;
@@ -51,25 +56,29 @@ fn members(env: sys::napi_env, value: sys::napi_value) -> Result<Vec<Limiter>, J
             items.len()
         )));
     }
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            // SAFETY: every tagged object was wrapped with an `Arc<Entry>` by `bundle`.
-            let entry = unsafe { unwrap::<Entry>(env, item) }.ok_or_else(|| {
-                JsError::type_error(format!("member {i} is not a ratecell limiter"))
-            })?;
-            member_policy(&entry).ok_or_else(|| {
-                JsError::type_error(format!(
-                    "member {i} cannot be combined: AllOf members are Gcra, TokenBucket, \
-                     FixedWindow, SlidingWindow, Burst or Credits"
-                ))
-            })
-        })
-        .collect()
+    let mut stores: Members = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        // SAFETY: every tagged object was wrapped with an `Arc<Entry>` by `bundle`.
+        let entry = unsafe { unwrap::<Entry>(env, item) }
+            .ok_or_else(|| JsError::type_error(format!("member {i} is not a ratecell limiter")))?;
+        let Store::Rate(store) = &entry.store else {
+            return Err(JsError::type_error(format!(
+                "member {i} cannot be combined: AllOf members are Gcra, TokenBucket, \
+                 FixedWindow, SlidingWindow, Burst or Credits"
+            )));
+        };
+        if stores.iter().any(|s| Arc::ptr_eq(s, store)) {
+            return Err(JsError::value(format!(
+                "member {i} is listed twice: list each limiter once"
+            )));
+        }
+        stores.push(Arc::clone(store));
+    }
+    Ok(stores)
 }
 
-/// Creates an `AllOf` of `members` (limiter objects made by `createLimiter`).
+/// Creates an `AllOf` of `members` (limiter objects made by `createLimiter`), checking a key
+/// in every member's own store.
 #[napi(ts_return_type = "NativeLimiter")]
 pub fn create_all_of<'env>(
     env: &'env Env,
@@ -78,23 +87,20 @@ pub fn create_all_of<'env>(
     clock: Option<&NativeClock>,
 ) -> napi::Result<Unknown<'env>> {
     let raw_env = env.raw();
-    let policies = self::members(raw_env, members.value().value).or_throw(env)?;
-    let options =
-        Options::new(raw_env, Some(options.value().value), "options", OPTIONS).or_throw(env)?;
-    let policy = AllOfLimiters::<ALL_OF_MEMBERS>::new(&policies)
-        .map_err(JsError::core)
-        .or_throw(env)?;
+    let stores = self::members(raw_env, members.value().value).or_throw(env)?;
+    Options::new(raw_env, Some(options.value().value), "options", OPTIONS).or_throw(env)?;
+    let least = stores
+        .iter()
+        .map(|s| s.policy().capacity())
+        .min()
+        .unwrap_or(u64::MAX);
+    let description = Description::new("all-of")
+        .with("members", stores.len() as f64)
+        .with("capacity", capacity(least));
     let entry = Entry {
         clock: Clock::new(clock),
-        store: Store::AllOf(store(
-            policy,
-            max_keys(&options).or_throw(env)?,
-            when_full(&options).or_throw(env)?,
-        )),
+        store: Store::AllOf(stores.into_boxed_slice()),
     };
-    let description = Description::new("all-of")
-        .with("members", policies.len() as f64)
-        .with("capacity", capacity(policy.capacity()));
     bundle(env, entry, &[("checkCosts", check_costs)], &description)
 }
 
@@ -124,10 +130,9 @@ callback!(
         let costs = costs(call)?;
         let now = entry.clock.now();
         let d = call
-            .with_key(0, |key| store.check_costs(key, now, &costs))?
+            .with_key(0, |key| check_all(store, key, now, &costs))?
             .map_err(JsError::core)?;
-        decision::write(&d.decision());
-        write_members(&d);
+        decision::write(&d.decision.decision);
         Ok(std::ptr::null_mut())
     }
 );

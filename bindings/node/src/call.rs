@@ -146,7 +146,8 @@ impl Call {
         }
         if copied < INLINE_KEY_UNITS {
             // SAFETY: the tag and the `copied` units after it were written.
-            let key = unsafe { std::slice::from_raw_parts(inline.as_ptr().cast::<u16>(), copied + 1) };
+            let key =
+                unsafe { std::slice::from_raw_parts(inline.as_ptr().cast::<u16>(), copied + 1) };
             return Ok(f(key));
         }
         // Possibly truncated: ask for the length, then read it all.
@@ -302,7 +303,14 @@ pub(crate) fn function<T: Send + Sync + 'static>(
     // SAFETY: on success the finalizer takes over the reference; otherwise drop it here.
     let finalized = created == sys::Status::napi_ok
         && unsafe {
-            sys::napi_add_finalizer(env, f, raw, Some(release_arc::<T>), ptr::null_mut(), ptr::null_mut())
+            sys::napi_add_finalizer(
+                env,
+                f,
+                raw,
+                Some(release_arc::<T>),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
         } == sys::Status::napi_ok;
     if !finalized {
         // SAFETY: the reference was not handed to Node.
@@ -328,7 +336,14 @@ pub(crate) fn wrap<T: Send + Sync + 'static>(
     let raw = Arc::into_raw(Arc::clone(data)).cast_mut().cast::<c_void>();
     // SAFETY: `raw` stays valid until `release_arc` runs; on failure it is dropped here.
     let wrapped = unsafe {
-        sys::napi_wrap(env, object, raw, Some(release_arc::<T>), ptr::null_mut(), ptr::null_mut())
+        sys::napi_wrap(
+            env,
+            object,
+            raw,
+            Some(release_arc::<T>),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
     };
     if wrapped != sys::Status::napi_ok {
         // SAFETY: the reference was not handed to Node.
@@ -349,7 +364,8 @@ pub(crate) fn wrap<T: Send + Sync + 'static>(
 pub(crate) unsafe fn unwrap<T>(env: sys::napi_env, object: sys::napi_value) -> Option<Arc<T>> {
     let mut tagged = false;
     // SAFETY: `env` and `object` come from the current call.
-    let status = unsafe { sys::napi_check_object_type_tag(env, object, &raw const TAG, &raw mut tagged) };
+    let status =
+        unsafe { sys::napi_check_object_type_tag(env, object, &raw const TAG, &raw mut tagged) };
     if status != sys::Status::napi_ok || !tagged {
         return None;
     }

@@ -157,7 +157,10 @@ impl NativeRetry {
             reason: reason.map(str::to_owned),
         };
         Ok(
-            match self.policy.decide(&mut self.state, now, outcome, &mut self.rng) {
+            match self
+                .policy
+                .decide(&mut self.state, now, outcome, &mut self.rng)
+            {
                 RetryDecision::Retry { after } => step("retry", Some(ms(after)), None),
                 RetryDecision::TopUpCredits => step("top-up-credits", None, None),
                 RetryDecision::GiveUp(GiveUpReason::Attempts) => {

@@ -4,7 +4,7 @@
 
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, sys};
-use ratecell::{Concurrency, Lease};
+use ratecell::{Lease, SizedConcurrency};
 
 use crate::call::{Call, boolean, callback, whole};
 use crate::decision;
@@ -16,40 +16,26 @@ use crate::time::{Clock, ms};
 
 const OPTIONS: &[&str] = &["limit", "ttlMs", "maxKeys", "whenFull", "clock"];
 
-/// The largest `limit`: leases per key.
-const MAX_LIMIT: u64 = 1024;
-
-/// Runs `$e` with `$s` bound to the lease store, whatever its size.
-macro_rules! each_size {
+/// Runs `$e` with `$s` bound to the lease store.
+macro_rules! leases {
     ($store:expr, $s:ident => $e:expr, $otherwise:expr) => {
         match $store {
-            Store::Leases16($s) => $e,
-            Store::Leases128($s) => $e,
-            Store::Leases1024($s) => $e,
+            Store::Leases($s) => $e,
             _ => $otherwise,
         }
     };
 }
 
 /// Creates a concurrency limiter.
-pub(crate) fn create<'env>(
-    env: &'env Env,
+pub(crate) fn create(
+    env: &Env,
     value: Option<sys::napi_value>,
     clock: Clock,
-) -> napi::Result<Unknown<'env>> {
+) -> napi::Result<Unknown<'_>> {
     let options = Options::new(env.raw(), value, "options", OPTIONS).or_throw(env)?;
     let limit = options
         .whole("limit", 1)
         .and_then(|l| l.ok_or_else(|| JsError::type_error("limit is required".to_owned())))
-        .and_then(|l| {
-            if l > MAX_LIMIT {
-                Err(JsError::value(format!(
-                    "limit must be an integer from 1 to {MAX_LIMIT}, got {l}"
-                )))
-            } else {
-                Ok(l)
-            }
-        })
         .or_throw(env)?;
     let ttl = options
         .duration("ttlMs", 1)
@@ -58,25 +44,8 @@ pub(crate) fn create<'env>(
     let max_keys = max_keys(&options).or_throw(env)?;
     let when_full = when_full(&options).or_throw(env)?;
     let invalid = |e| crate::options::quota_error(e).into_napi(env);
-    let store = if limit <= 16 {
-        Store::Leases16(store(
-            Concurrency::from_nanos(limit, ttl.as_nanos()).map_err(invalid)?,
-            max_keys,
-            when_full,
-        ))
-    } else if limit <= 128 {
-        Store::Leases128(store(
-            Concurrency::from_nanos(limit, ttl.as_nanos()).map_err(invalid)?,
-            max_keys,
-            when_full,
-        ))
-    } else {
-        Store::Leases1024(store(
-            Concurrency::from_nanos(limit, ttl.as_nanos()).map_err(invalid)?,
-            max_keys,
-            when_full,
-        ))
-    };
+    let policy = SizedConcurrency::new(limit, ttl).map_err(invalid)?;
+    let store = Store::Leases(store(policy, max_keys, when_full));
     let description = Description::new("concurrency")
         .with("limit", limit as f64)
         .with("ttlMs", ms(ttl))
@@ -102,7 +71,7 @@ callback!(
         let entry = entry(call);
         let now = entry.clock.now();
         let (keyed, lease) = call.with_key(0, |key| {
-            each_size!(&entry.store, s => s.acquire(key, now), (ratecell::Keyed::Full(decision_never()), None))
+            leases!(&entry.store, s => s.acquire(key, now), (ratecell::Keyed::Full(decision_never()), None))
         })?;
         decision::write(&keyed.decision());
         let lease = match lease {
@@ -135,7 +104,8 @@ fn lease(call: &Call) -> Result<Lease, JsError> {
         None => Err(JsError::invalid_type(name, "a number", "undefined")),
     };
     let (slot, high, low) = (part(1, "slot")?, part(2, "serial")?, part(3, "serial")?);
-    let (Ok(slot), true, true) = (u32::try_from(slot), high <= 0xffff_ffff, low <= 0xffff_ffff) else {
+    let (Ok(slot), true, true) = (u32::try_from(slot), high <= 0xffff_ffff, low <= 0xffff_ffff)
+    else {
         return Err(JsError::value("not a lease of this limiter".to_owned()));
     };
     Ok(Lease::from_parts(slot, (high << 32) | low))
@@ -148,7 +118,7 @@ callback!(
         let entry = entry(call);
         let lease = lease(call)?;
         let now = entry.clock.now();
-        let done = call.with_key(0, |key| each_size!(&entry.store, s => s.release(key, lease, now), false))?;
+        let done = call.with_key(0, |key| leases!(&entry.store, s => s.release(key, lease, now), false))?;
         Ok(boolean(call.env, done))
     }
 );
@@ -160,7 +130,7 @@ callback!(
         let entry = entry(call);
         let lease = lease(call)?;
         let now = entry.clock.now();
-        let done = call.with_key(0, |key| each_size!(&entry.store, s => s.renew(key, lease, now), false))?;
+        let done = call.with_key(0, |key| leases!(&entry.store, s => s.renew(key, lease, now), false))?;
         Ok(boolean(call.env, done))
     }
 );

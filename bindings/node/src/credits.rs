@@ -2,7 +2,9 @@
 
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, sys};
-use ratecell::Credits;
+use std::sync::Arc;
+
+use ratecell::{Credits, Limiter};
 
 use crate::call::{callback, number, whole};
 use crate::error::{JsError, OrThrow};
@@ -14,26 +16,26 @@ use crate::time::Clock;
 const OPTIONS: &[&str] = &["budget", "maxKeys", "whenFull", "clock"];
 
 /// Creates a credits limiter: every key starts with `budget` credits.
-pub(crate) fn create<'env>(
-    env: &'env Env,
+pub(crate) fn create(
+    env: &Env,
     value: Option<sys::napi_value>,
     clock: Clock,
-) -> napi::Result<Unknown<'env>> {
+) -> napi::Result<Unknown<'_>> {
     let options = Options::new(env.raw(), value, "options", OPTIONS).or_throw(env)?;
     let budget = options
         .whole("budget", 0)
         .and_then(|b| b.ok_or_else(|| JsError::type_error("budget is required".to_owned())))
         .or_throw(env)?;
-    let policy = Credits::new(budget);
+    let policy = Limiter::from(Credits::new(budget));
     let entry = Entry {
         clock,
-        store: Store::Credits(store(
+        store: Store::Rate(Arc::new(store(
             policy,
             max_keys(&options).or_throw(env)?,
             when_full(&options).or_throw(env)?,
-        )),
+        ))),
     };
-    let description: Description = describe(&ratecell::Limiter::from(policy));
+    let description: Description = describe(&policy);
     bundle(env, entry, &[("topUp", top_up)], &description)
 }
 
@@ -44,7 +46,7 @@ callback!(
     |call| {
         // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
-        let Store::Credits(store) = &entry.store else {
+        let Store::Rate(store) = &entry.store else {
             return Err(JsError::internal("topUp on a limiter that is not Credits"));
         };
         let amount = match call.arg(1) {
@@ -54,15 +56,15 @@ callback!(
         let now = entry.clock.now();
         let left = call
             .with_key(0, |key| store.top_up(key, now, amount))?
+            .transpose()
             .map_err(JsError::core)?;
-        Ok(match left {
-            Some(left) => number(call.env, left as f64),
-            None => {
-                let mut null = std::ptr::null_mut();
-                // SAFETY: `env` is live.
-                unsafe { napi::sys::napi_get_null(call.env, &raw mut null) };
-                null
-            }
-        })
+        // `topUp` is only given to credits limiters: `None` is a full table.
+        if let Some(left) = left {
+            return Ok(number(call.env, left as f64));
+        }
+        let mut null = std::ptr::null_mut();
+        // SAFETY: `env` is live.
+        unsafe { napi::sys::napi_get_null(call.env, &raw mut null) };
+        Ok(null)
     }
 );

@@ -102,19 +102,16 @@ impl JsError {
                 extra: Some(("headroom", headroom as f64)),
                 ..JsError::range(CREDITS_OVERFLOW, error.to_string())
             },
-            CoreError::LengthMismatch { members, .. } => JsError::value(format!(
-                "costs must have one entry per member ({members})"
-            )),
+            CoreError::LengthMismatch { members, .. } => {
+                JsError::value(format!("costs must have one entry per member ({members})"))
+            }
             _ => JsError::internal(&error.to_string()),
         }
     }
 
     /// A quota string that did not parse.
     pub(crate) fn quota_string(input: &str, error: ratecell::ParseError) -> JsError {
-        JsError::range(
-            INVALID_QUOTA,
-            format!("invalid quota {input:?}: {error}"),
-        )
+        JsError::range(INVALID_QUOTA, format!("invalid quota {input:?}: {error}"))
     }
 
     /// Throws the error into `env` (unless an exception is already pending, which wins).
@@ -166,7 +163,12 @@ pub(crate) fn string(env: sys::napi_env, s: &str) -> Option<sys::napi_value> {
     let mut value = ptr::null_mut();
     // SAFETY: `text` is NUL-terminated.
     let status = unsafe {
-        sys::napi_create_string_utf8(env, text.as_ptr(), text.as_bytes().len() as isize, &raw mut value)
+        sys::napi_create_string_utf8(
+            env,
+            text.as_ptr(),
+            text.as_bytes().len().cast_signed(),
+            &raw mut value,
+        )
     };
     (status == sys::Status::napi_ok).then_some(value)
 }

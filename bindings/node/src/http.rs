@@ -160,10 +160,12 @@ pub fn rate_limit_body(
 ) -> napi::Result<Option<String>> {
     let policies = self::policies(&policies).or_throw(env)?;
     let fields = fields(HeaderStyle::Legacy, &policies, now_ms, None).or_throw(env)?;
-    Ok(RateLimitExceeded::from_fields(&fields).map(|body| match message.as_deref() {
-        Some(m) => body.with_message(m).to_string(),
-        None => body.to_string(),
-    }))
+    Ok(
+        RateLimitExceeded::from_fields(&fields).map(|body| match message.as_deref() {
+            Some(m) => body.with_message(m).to_string(),
+            None => body.to_string(),
+        }),
+    )
 }
 
 /// The JSON body of a 402 response: the client's credits are exhausted.

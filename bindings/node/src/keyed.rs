@@ -8,10 +8,9 @@
 //! A store has one shard: a JavaScript limiter is used from one thread, so `maxKeys` is one
 //! exact global bound.
 
-use ratecell::{
-    AllOfLimiters, Concurrency, Credits, Decision, Error, Keyed, KeyedAllOf, Limiter, Nanos,
-    SlidingLog, WhenFull,
-};
+use std::sync::Arc;
+
+use ratecell::{AllOf, Decision, Error, Keyed, KeyedAllOf, Limiter, Nanos, WhenFull};
 
 use crate::call::{boolean, callback, number};
 use crate::decision;
@@ -27,46 +26,30 @@ pub(crate) type KeyedStore<A> = ratecell::KeyedStore<Key, A>;
 /// Most members an `AllOf` combines.
 pub(crate) const ALL_OF_MEMBERS: usize = 8;
 
-/// A keyed store of any algorithm. Const-generic sizes (log entries, lease slots) come in
-/// three classes; the smallest that holds the limit is chosen.
+/// A keyed store of any algorithm.
 pub(crate) enum Store {
-    /// Every algorithm of the core's [`Limiter`]: GCRA, token bucket, windows, burst.
-    Rate(KeyedStore<Limiter>),
-    /// A non-replenishing budget, with top-ups.
-    Credits(KeyedStore<Credits>),
-    /// An exact sliding log of 16 entries per key.
-    Log16(KeyedStore<SlidingLog<16>>),
-    /// ... of 128 entries per key.
-    Log128(KeyedStore<SlidingLog<128>>),
-    /// ... of 1,024 entries per key.
-    Log1024(KeyedStore<SlidingLog<1024>>),
-    /// Concurrency leases, up to 16 per key.
-    Leases16(KeyedStore<Concurrency<16>>),
-    /// ... up to 128 per key.
-    Leases128(KeyedStore<Concurrency<128>>),
-    /// ... up to 1,024 per key.
-    Leases1024(KeyedStore<Concurrency<1024>>),
-    /// Several limiters checked as one.
-    AllOf(KeyedStore<AllOfLimiters<ALL_OF_MEMBERS>>),
+    /// Every algorithm of the core's [`Limiter`]: GCRA, token bucket, windows, burst, credits.
+    /// Shared, so that `AllOf`s can hold it as a member.
+    Rate(Arc<KeyedStore<Limiter>>),
+    /// An exact sliding log, sized at runtime.
+    Log(ratecell::SlidingLogStore<Key>),
+    /// Concurrency leases, sized at runtime.
+    Leases(ratecell::ConcurrencyStore<Key>),
+    /// Several limiters checked as one: the members' own stores.
+    AllOf(Box<[Arc<KeyedStore<Limiter>>]>),
 }
 
-/// Runs `$e` with `$s` bound to the store, whatever its algorithm.
+/// Runs `$e` with `$s` bound to the store, whatever its algorithm (`AllOf` apart).
 macro_rules! each_store {
-    ($store:expr, $s:ident => $e:expr) => {
+    ($store:expr, $s:ident => $e:expr, $all:ident => $a:expr) => {
         match $store {
             Store::Rate($s) => $e,
-            Store::Credits($s) => $e,
-            Store::Log16($s) => $e,
-            Store::Log128($s) => $e,
-            Store::Log1024($s) => $e,
-            Store::Leases16($s) => $e,
-            Store::Leases128($s) => $e,
-            Store::Leases1024($s) => $e,
-            Store::AllOf($s) => $e,
+            Store::Log($s) => $e,
+            Store::Leases($s) => $e,
+            Store::AllOf($all) => $a,
         }
     };
 }
-pub(crate) use each_store;
 
 /// A new store: `max_keys` keys at most, a random hash seed, one shard.
 pub(crate) fn store<A: ratecell::Algorithm>(
@@ -85,25 +68,61 @@ pub(crate) struct Entry {
 
 impl Store {
     fn check(&self, key: &[u16], now: Nanos, cost: u64) -> Result<Decision, Error> {
-        if let Store::AllOf(s) = self {
-            let d = s.check_all(key, now, cost)?;
-            write_members(&d);
-            return Ok(d.decision());
-        }
-        each_store!(self, s => s.check(key, now, cost).map(|k: Keyed| k.decision()))
+        each_store!(self, s => s.check(key, now, cost).map(|k: Keyed| k.decision()),
+        all => {
+            let costs = [cost; ALL_OF_MEMBERS];
+            let d = check_all(all, key, now, costs.get(..all.len()).unwrap_or(&[]))?;
+            Ok(d.decision.decision)
+        })
+    }
+
+    fn peek(&self, key: &[u16], now: Nanos) -> Decision {
+        each_store!(self, s => s.peek(key, now), all => {
+            let mut standings = [Decision::default(); ALL_OF_MEMBERS];
+            let standings = standings.get_mut(..all.len()).unwrap_or(&mut []);
+            // The lengths match by construction.
+            AllOf::new(&all[..])
+                .peek_keyed(key, now, standings)
+                .map_or_else(|_| Decision::default(), |d| d.decision)
+        })
+    }
+
+    fn reset(&self, key: &[u16]) -> bool {
+        each_store!(self, s => s.reset(key), all => all.iter().fold(false, |any, s| s.reset(key) | any))
+    }
+
+    fn clear(&self) {
+        each_store!(self, s => s.clear(), all => all.iter().for_each(|s| s.clear()));
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        each_store!(self, s => s.len(), all => all.iter().map(|s| s.len()).sum())
+    }
+
+    pub(crate) fn max_keys(&self) -> usize {
+        each_store!(self, s => s.max_keys(), all => all.iter().map(|s| s.max_keys()).sum())
     }
 }
 
-/// Writes `refusedBy` (-1: none) and `tightest` of an `AllOf` decision in slots 5 and 6.
-pub(crate) fn write_members(d: &KeyedAllOf) {
-    let (refused_by, tightest) = match d {
-        KeyedAllOf::Decided(d) => (d.refused_by, d.tightest),
-        KeyedAllOf::Full(_) => (None, 0),
-    };
+/// Checks `key` in every member store, charging member `i` `costs[i]`; writes `refusedBy`
+/// (-1: none) and `tightest` in slots 5 and 6.
+pub(crate) fn check_all(
+    all: &[Arc<KeyedStore<Limiter>>],
+    key: &[u16],
+    now: Nanos,
+    costs: &[u64],
+) -> Result<KeyedAllOf, Error> {
+    let mut standings = [Decision::default(); ALL_OF_MEMBERS];
+    let standings = standings.get_mut(..all.len()).unwrap_or(&mut []);
+    let d = AllOf::new(all).check_keyed(key, now, costs, standings)?;
     decision::write_at(
         5,
-        &[refused_by.map_or(-1.0, |i| i as f64), tightest as f64],
+        &[
+            d.decision.refused_by.map_or(-1.0, |i| i as f64),
+            d.decision.tightest as f64,
+        ],
     );
+    Ok(d)
 }
 
 callback!(
@@ -129,7 +148,7 @@ callback!(
         // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let now = entry.clock.now();
-        let d = call.with_key(0, |key| each_store!(&entry.store, s => s.peek(key, now)))?;
+        let d = call.with_key(0, |key| entry.store.peek(key, now))?;
         decision::write(&d);
         if matches!(entry.store, Store::AllOf(_)) {
             // A peek does not say which member would refuse.
@@ -145,7 +164,7 @@ callback!(
     |call| {
         // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
-        let removed = call.with_key(0, |key| each_store!(&entry.store, s => s.reset(key)))?;
+        let removed = call.with_key(0, |key| entry.store.reset(key))?;
         Ok(boolean(call.env, removed))
     }
 );
@@ -156,7 +175,7 @@ callback!(
     |call| {
         // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
-        let len = each_store!(&entry.store, s => s.len());
+        let len = entry.store.len();
         Ok(number(call.env, len as f64))
     }
 );
@@ -167,7 +186,7 @@ callback!(
     |call| {
         // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
-        each_store!(&entry.store, s => s.clear());
+        entry.store.clear();
         Ok(std::ptr::null_mut())
     }
 );

@@ -8,9 +8,15 @@
 //!
 //! The per-request functions are plain Node-API callbacks (see [`call`]); everything else is
 //! `#[napi]`, whose types napi-rs generates into `index.d.ts`.
-#![allow(unsafe_code)] // Node-API is a C interface; every unsafe block says why it is sound.
+#![allow(unsafe_code)]
+// Node-API is a C interface; every unsafe block says why it is sound.
 // `#[napi]` items are exported to JavaScript, not to other crates, and must be `pub`.
 #![allow(unreachable_pub)]
+// `#[napi]` functions receive `&Env` and owned arguments (napi converts each one): their
+// signatures are napi's, not a choice.
+#![allow(clippy::trivially_copy_pass_by_ref, clippy::needless_pass_by_value)]
+// A number is cast to `u64` only after it was checked finite, whole and not negative.
+#![allow(clippy::cast_sign_loss)]
 
 mod all_of;
 mod call;

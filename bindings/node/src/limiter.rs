@@ -97,7 +97,11 @@ pub(crate) fn describe(limiter: &Limiter) -> Description {
 
 /// A capacity as a JavaScript number (`Infinity` for unbounded credits).
 pub(crate) fn capacity(c: u64) -> f64 {
-    if c == u64::MAX { f64::INFINITY } else { c as f64 }
+    if c == u64::MAX {
+        f64::INFINITY
+    } else {
+        c as f64
+    }
 }
 
 /// Builds the JavaScript object for `entry`: its functions, wrapped data and description.
@@ -120,7 +124,12 @@ pub(crate) fn bundle<'env>(
         ("clear", keyed::clear),
     ];
     for (name, callback) in common.iter().chain(extra) {
-        set(raw_env, object, name, function(raw_env, name, *callback, &entry)?)?;
+        set(
+            raw_env,
+            object,
+            name,
+            function(raw_env, name, *callback, &entry)?,
+        )?;
     }
     set(
         raw_env,
@@ -135,7 +144,7 @@ pub(crate) fn bundle<'env>(
 
 impl Description {
     fn with_max_keys(&self, store: &Store) -> Description {
-        let max = keyed::each_store!(store, s => s.max_keys());
+        let max = store.max_keys();
         Description {
             fields: self.fields.clone(),
             kind: self.kind,
@@ -171,15 +180,13 @@ pub fn create_limiter<'env>(
     let options = Options::new(raw_env, value, "options", &known).or_throw(env)?;
     let quota = options.quota().or_throw(env)?;
     let limiter = rate_limiter(&kind, quota, &options)
-        .and_then(|l| {
-            l.ok_or_else(|| JsError::value(format!("unknown limiter kind {kind:?}")))
-        })
+        .and_then(|l| l.ok_or_else(|| JsError::value(format!("unknown limiter kind {kind:?}"))))
         .or_throw(env)?;
     let max_keys = max_keys(&options).or_throw(env)?;
     let when_full = when_full(&options).or_throw(env)?;
     let entry = Entry {
         clock,
-        store: Store::Rate(store(limiter, max_keys, when_full)),
+        store: Store::Rate(Arc::new(store(limiter, max_keys, when_full))),
     };
     bundle(env, entry, &[], &describe(&limiter))
 }
@@ -207,18 +214,24 @@ pub fn parse_quota<'env>(
     let mut object = std::ptr::null_mut();
     // SAFETY: `raw_env` is the live environment of the current call.
     unsafe { sys::napi_create_object(raw_env, &raw mut object) };
-    set(raw_env, object, "limit", number(raw_env, parsed.limit() as f64))?;
-    set(raw_env, object, "periodMs", number(raw_env, ms(parsed.period_nanos())))?;
-    set(raw_env, object, "burst", number(raw_env, parsed.burst() as f64))?;
+    set(
+        raw_env,
+        object,
+        "limit",
+        number(raw_env, parsed.limit() as f64),
+    )?;
+    set(
+        raw_env,
+        object,
+        "periodMs",
+        number(raw_env, ms(parsed.period_nanos())),
+    )?;
+    set(
+        raw_env,
+        object,
+        "burst",
+        number(raw_env, parsed.burst() as f64),
+    )?;
     // SAFETY: `object` is a live value of `env`.
     unsafe { Unknown::from_napi_value(raw_env, object) }
-}
-
-/// The core `Limiter` of a limiter object created by `createLimiter`, for `AllOf`.
-pub(crate) fn member_policy(entry: &Entry) -> Option<Limiter> {
-    match &entry.store {
-        Store::Rate(s) => Some(*s.policy()),
-        Store::Credits(s) => Some(Limiter::from(*s.policy())),
-        _ => None,
-    }
 }

@@ -75,7 +75,8 @@ impl Options {
         for i in 0..len {
             let mut key = ptr::null_mut();
             // SAFETY: `i` is within the array.
-            if unsafe { sys::napi_get_element(self.env, keys, i, &raw mut key) } != sys::Status::napi_ok
+            if unsafe { sys::napi_get_element(self.env, keys, i, &raw mut key) }
+                != sys::Status::napi_ok
             {
                 return Err(pending());
             }
@@ -118,9 +119,8 @@ impl Options {
     pub(crate) fn string(&self, name: &str) -> Result<Option<String>, JsError> {
         self.get(name)?
             .map(|v| {
-                read_string(self.env, v).ok_or_else(|| {
-                    JsError::invalid_type(name, "a string", type_name(self.env, v))
-                })
+                read_string(self.env, v)
+                    .ok_or_else(|| JsError::invalid_type(name, "a string", type_name(self.env, v)))
             })
             .transpose()
     }
@@ -187,7 +187,13 @@ pub(crate) fn read_string(env: sys::napi_env, value: sys::napi_value) -> Option<
     let mut written = 0_usize;
     // SAFETY: `buf` holds `len + 1` bytes, the size passed.
     unsafe {
-        sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), len + 1, &raw mut written);
+        sys::napi_get_value_string_utf8(
+            env,
+            value,
+            buf.as_mut_ptr().cast(),
+            len + 1,
+            &raw mut written,
+        );
     }
     buf.truncate(written);
     String::from_utf8(buf).ok()

@@ -68,12 +68,10 @@ pub(crate) fn duration(
     from_ms(n, name, min_ns)
 }
 
-/// `ms` milliseconds as nanoseconds, at least `min_ns`.
+/// `ms` milliseconds as the nearest nanosecond (exactly, by the core), at least `min_ns`.
 pub(crate) fn from_ms(ms: f64, name: &str, min_ns: u64) -> Result<Nanos, JsError> {
-    let ns = (ms * 1e6).round();
-    // `u64::MAX as f64` rounds up to 2^64, so `<` keeps the conversion exact.
-    if ms.is_finite() && ns >= min_ns as f64 && ns < u64::MAX as f64 {
-        Ok(Nanos::new(ns as u64))
+    if let Some(ns) = Nanos::try_from_millis_f64(ms).filter(|ns| ns.as_nanos() >= min_ns) {
+        Ok(ns)
     } else {
         let least = if min_ns == 0 {
             "0".to_owned()
@@ -121,14 +119,22 @@ impl NativeClock {
 
     /// Moves the clock forward by `ms` milliseconds; returns the new time in milliseconds.
     #[napi]
-    pub fn advance(&self, env: &Env, #[napi(ts_arg_type = "number")] ms: Unknown<'_>) -> napi::Result<f64> {
+    pub fn advance(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "number")] ms: Unknown<'_>,
+    ) -> napi::Result<f64> {
         let by = duration(env.raw(), raw(&ms), "ms", 0).or_throw(env)?;
         Ok(self::ms(self.clock.advance(by)))
     }
 
     /// Sets the clock to `ms` milliseconds, forwards or backwards.
     #[napi]
-    pub fn set(&self, env: &Env, #[napi(ts_arg_type = "number")] ms: Unknown<'_>) -> napi::Result<()> {
+    pub fn set(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "number")] ms: Unknown<'_>,
+    ) -> napi::Result<()> {
         let to = duration(env.raw(), raw(&ms), "ms", 0).or_throw(env)?;
         self.clock.set(to);
         Ok(())

@@ -5,14 +5,16 @@
 //! - A Starter plan's overall limit shared by two endpoint groups, each an [`AllOf`].
 //! - A WebSocket's messages per second and bytes per second, as one [`AllOf`] charging each
 //!   member its own cost.
+//! - Concurrent sessions (2 on the Free plan) held as leases that expire if a holder crashes.
+//! - API credits running out: a `402` that no wait fixes, distinct from a `429`.
 //!
 //! Run with `cargo run -p ratecell --example tiers`.
 
 use core::time::Duration;
 
 use ratecell::{
-    AllOf, AllOfDecision, Burst, BurstState, Clock, Decision, Gcra, GcraState, ManualClock, Nanos,
-    Quota,
+    AllOf, AllOfDecision, Burst, BurstState, Clock, Concurrency, ConcurrencyState, Credits,
+    CreditsState, Decision, Gcra, GcraState, ManualClock, Nanos, Quota,
 };
 
 fn line(clock: &ManualClock, what: &str, d: &Decision, note: &str) {
@@ -175,8 +177,72 @@ fn websocket() -> Result<(), ratecell::Error> {
     Ok(())
 }
 
+fn sessions() -> Result<(), ratecell::Error> {
+    println!();
+    println!("Free plan: 2 concurrent sessions, leases expire after 30 s unless renewed");
+    let cap = Concurrency::<2>::new(2, Duration::from_secs(30))?;
+    let mut key = ConcurrencyState::default();
+    let clock = ManualClock::new();
+    let (d, first) = cap.acquire(&mut key, clock.now());
+    line(&clock, "open session 1", &d, "");
+    let (d, _crashed) = cap.acquire(&mut key, clock.now());
+    line(&clock, "open session 2", &d, "its holder will crash");
+    let (d, _) = cap.acquire(&mut key, clock.now());
+    line(&clock, "open session 3", &d, "both slots are taken");
+    clock.advance(Nanos::from_secs(10));
+    if let Some(first) = first {
+        let released = cap.release(&mut key, first, clock.now());
+        let (d, _) = cap.acquire(&mut key, clock.now());
+        line(
+            &clock,
+            "open session 3",
+            &d,
+            &format!("session 1 released: {released}"),
+        );
+        let again = cap.release(&mut key, first, clock.now());
+        println!("  releasing session 1 twice frees nothing: {again}");
+    }
+    clock.advance(Nanos::from_secs(20));
+    let (d, _) = cap.acquire(&mut key, clock.now());
+    line(
+        &clock,
+        "open session 4",
+        &d,
+        "the crashed holder's lease expired",
+    );
+    Ok(())
+}
+
+fn credits() -> Result<(), ratecell::Error> {
+    println!();
+    println!("API credits: 1,000 granted, analyses cost 200 each (402 when they run out)");
+    let budget = Credits::new(1_000);
+    let mut key = CreditsState::default();
+    let clock = ManualClock::new();
+    for i in 1..=6 {
+        let d = budget.check(&mut key, clock.now(), 200)?;
+        let note = if d.allowed {
+            format!(
+                "X-API-Credits-Remaining: {}, X-API-Credits-Used: {}",
+                budget.remaining(&key),
+                budget.used(&key)
+            )
+        } else {
+            "402 insufficient_api_credits: no Retry-After, waiting never helps".to_owned()
+        };
+        line(&clock, &format!("analysis #{i}"), &d, &note);
+        clock.advance(Nanos::from_secs(3_600));
+    }
+    budget.top_up(&mut key, 400)?;
+    let d = budget.check(&mut key, clock.now(), 200)?;
+    line(&clock, "after a top-up", &d, "");
+    Ok(())
+}
+
 fn main() -> Result<(), ratecell::Error> {
     burst_tiers()?;
     plan_and_endpoints()?;
-    websocket()
+    websocket()?;
+    sessions()?;
+    credits()
 }

@@ -147,8 +147,22 @@ impl<T> AllOf<T> {
     }
 }
 
+#[cfg(feature = "std")]
+impl AllOfDecision {
+    /// The combined decision of members whose standings are `standings`, in member order:
+    /// each member's own decision, or, for a member that would have admitted a request the
+    /// combination refused, its unchanged standing.
+    pub(crate) fn combine(standings: &[Decision]) -> AllOfDecision {
+        let mut fold = Fold::START;
+        for (index, d) in standings.iter().enumerate() {
+            fold.add(index, d);
+        }
+        fold.finish()
+    }
+}
+
 /// Folds member decisions into the combined one.
-pub(crate) struct Fold {
+struct Fold {
     allowed: bool,
     limit: u64,
     remaining: u64,
@@ -159,7 +173,7 @@ pub(crate) struct Fold {
 }
 
 impl Fold {
-    pub(crate) const START: Fold = Fold {
+    const START: Fold = Fold {
         allowed: true,
         limit: u64::MAX,
         remaining: u64::MAX,
@@ -169,7 +183,7 @@ impl Fold {
         tightest: 0,
     };
 
-    pub(crate) fn add(&mut self, index: usize, d: &Decision) {
+    fn add(&mut self, index: usize, d: &Decision) {
         if !d.allowed {
             self.allowed = false;
             if self.refused_by.is_none() || d.retry_after > self.retry_after {
@@ -185,7 +199,7 @@ impl Fold {
         self.reset_after = self.reset_after.max(d.reset_after);
     }
 
-    pub(crate) fn finish(self) -> AllOfDecision {
+    fn finish(self) -> AllOfDecision {
         AllOfDecision {
             decision: Decision {
                 allowed: self.allowed,

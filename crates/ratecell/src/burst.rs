@@ -275,6 +275,63 @@ impl Burst {
         })
     }
 
+    /// The policy as thirteen plain integers (the sustained and the peak bucket's
+    /// [`Gcra::to_raw`], then the burst window in nanoseconds), for keeping it outside Rust
+    /// (a C struct in static memory). [`Burst::from_raw`] turns them back into the same
+    /// policy without recomputing anything.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use ratecell::{Burst, Quota};
+    /// let free = Burst::new(Quota::parse("100/minute burst 120")?, Duration::from_secs(10))?;
+    /// assert_eq!(Burst::from_raw(free.to_raw()), Some(free));
+    /// assert_eq!(Burst::from_raw([0; 13]), None);
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub const fn to_raw(&self) -> [u64; 13] {
+        let [a0, a1, a2, a3, a4, a5] = self.sustained.to_raw();
+        let [b0, b1, b2, b3, b4, b5] = self.peak.to_raw();
+        [
+            a0,
+            a1,
+            a2,
+            a3,
+            a4,
+            a5,
+            b0,
+            b1,
+            b2,
+            b3,
+            b4,
+            b5,
+            self.window.as_nanos(),
+        ]
+    }
+
+    /// Rebuilds a policy from [`Burst::to_raw`]. Returns `None` when the numbers cannot have
+    /// come from a valid policy: either bucket rejected by [`Gcra::from_raw`], buckets over
+    /// different periods, or a zero window. Like [`Gcra::from_raw`] it is a handful of
+    /// comparisons; numbers altered by hand give a different but still panic-free policy.
+    pub const fn from_raw(raw: [u64; 13]) -> Option<Burst> {
+        let [a0, a1, a2, a3, a4, a5, b0, b1, b2, b3, b4, b5, window] = raw;
+        let (Some(sustained), Some(peak)) = (
+            Gcra::from_raw([a0, a1, a2, a3, a4, a5]),
+            Gcra::from_raw([b0, b1, b2, b3, b4, b5]),
+        ) else {
+            return None;
+        };
+        if window == 0
+            || sustained.quota().period_nanos().as_nanos() != peak.quota().period_nanos().as_nanos()
+        {
+            return None;
+        }
+        Some(Burst {
+            sustained,
+            peak,
+            window: Nanos::new(window),
+        })
+    }
+
     /// The sustained bucket: `limit` per `period`, holding `limit`.
     pub const fn sustained(&self) -> &Gcra {
         &self.sustained

@@ -282,6 +282,17 @@ impl<const SLOTS: usize> Concurrency<SLOTS> {
         Ok(Concurrency { limit, ttl })
     }
 
+    /// A policy from validated numbers, with the limit capped at `SLOTS`: for a state sized
+    /// before a larger limit was configured, which then admits less than the limit, never more.
+    #[cfg(feature = "std")]
+    pub(crate) const fn clamped(limit: NonZeroU64, ttl: NonZeroU64) -> Self {
+        let limit = match NonZeroU64::new(SLOTS as u64) {
+            Some(slots) if slots.get() < limit.get() => slots,
+            _ => limit,
+        };
+        Concurrency { limit, ttl }
+    }
+
     /// The most leases live at once.
     pub const fn limit(&self) -> u64 {
         self.limit.get()

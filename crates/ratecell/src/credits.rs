@@ -41,17 +41,8 @@
 //! every key the difference at once, and one with a smaller budget leaves `remaining` at zero
 //! (never negative) for keys that have already used more.
 
-#[cfg(feature = "std")]
-use core::borrow::Borrow;
-#[cfg(feature = "std")]
-use core::hash::{BuildHasher, Hash};
-#[cfg(feature = "std")]
-use std::borrow::ToOwned;
-
 use crate::decision::Decision;
 use crate::error::Error;
-#[cfg(feature = "std")]
-use crate::keyed::{KeyedStore, Upsert};
 use crate::time::Nanos;
 
 /// The credits policy: the budget every key starts with.
@@ -248,45 +239,6 @@ impl Credits {
 
 forward_algorithm!([] Credits => CreditsState, decide);
 
-/// Per-key credit budgets shared between threads, with top-ups by key.
-///
-/// ```
-/// use ratecell::{Credits, KeyedStore, Nanos, WhenFull};
-///
-/// let credits: KeyedStore<Box<str>, Credits> =
-///     KeyedStore::new(Credits::new(1_000), 10_000, WhenFull::FailClosed);
-/// assert!(credits.check("key-a", Nanos::ZERO, 900)?.allowed());
-/// assert!(!credits.check("key-a", Nanos::ZERO, 200)?.allowed());
-/// assert_eq!(credits.top_up("key-a", Nanos::ZERO, 500)?, Some(600));
-/// assert!(credits.check("key-a", Nanos::ZERO, 200)?.allowed());
-/// # Ok::<(), ratecell::Error>(())
-/// ```
-#[cfg(feature = "std")]
-impl<K, H> KeyedStore<K, Credits, H>
-where
-    K: Hash + Eq,
-    H: BuildHasher,
-{
-    /// Adds `amount` credits to `key` (see [`Credits::top_up`]) and returns the credits it
-    /// has left. `Ok(None)`, with nothing added, when the key is new and the table is full
-    /// of keys that are not fresh (under [`WhenFull::FailClosed`](crate::WhenFull)).
-    pub fn top_up<Q>(&self, key: &Q, now: Nanos, amount: u64) -> Result<Option<u64>, Error>
-    where
-        K: Borrow<Q>,
-        Q: ?Sized + Hash + Eq + ToOwned,
-        Q::Owned: Into<K>,
-    {
-        let done = self.upsert_with(key, now, |policy, state| {
-            let left = policy.top_up(state, amount)?;
-            Ok((left, policy.peek(state, now).reset_after))
-        })?;
-        Ok(match done {
-            Upsert::Done(left) => Some(left),
-            Upsert::Full(_) => None,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,22 +282,6 @@ mod tests {
         assert!(!c.is_fresh(&s, Nanos::ZERO));
         assert!(c.check(&mut s, Nanos::ZERO, 2).unwrap().allowed);
         assert_eq!((c.used(&s), c.remaining(&s), c.granted(&s)), (2, 0, 2));
-    }
-
-    #[cfg(feature = "std")]
-    #[test]
-    fn a_keyed_top_up_that_overflows_adds_nothing_and_stores_no_key() {
-        use crate::WhenFull;
-        use std::boxed::Box;
-        let store: KeyedStore<Box<str>, Credits> =
-            KeyedStore::new(Credits::new(u64::MAX), 4, WhenFull::FailClosed);
-        assert_eq!(
-            store.top_up("k", Nanos::ZERO, 1),
-            Err(Error::CreditsOverflow { headroom: 0 })
-        );
-        assert!(store.is_empty());
-        assert_eq!(store.top_up("k", Nanos::ZERO, 0), Ok(Some(u64::MAX)));
-        assert!(store.is_empty());
     }
 
     #[test]

@@ -9,6 +9,9 @@ use crate::time::Nanos;
 /// A denial is a value, not an error: `allowed` is `false` and `retry_after` says how long
 /// the same request must wait. All durations are exact nanoseconds.
 ///
+/// The default value is a placeholder (a denial with every number zero), for slices that
+/// receive member standings (`AllOf::check_keyed` with `std`).
+///
 /// ```
 /// use ratecell::{Gcra, GcraState, Nanos, Quota};
 ///
@@ -26,7 +29,7 @@ use crate::time::Nanos;
 /// assert_eq!(third.to_string(), "denied: 0 of 2 remaining, retry after 500ms, reset after 1s");
 /// # Ok::<(), ratecell::Error>(())
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[must_use = "a Decision says whether the request may proceed"]
 pub struct Decision {
     /// The request was admitted and recorded.

@@ -94,7 +94,11 @@
 //! ```
 
 mod hash;
+#[cfg(feature = "std")]
+mod joint;
 mod raw;
+#[cfg(feature = "std")]
+mod sized;
 #[cfg(feature = "std")]
 mod store;
 
@@ -104,14 +108,17 @@ use core::hash::{BuildHasher, Hash};
 
 pub use hash::{HashSeed, SeededHasher};
 #[cfg(feature = "std")]
+pub use joint::KeyedAllOf;
+#[cfg(feature = "std")]
+pub use sized::{ConcurrencyStore, SlidingLogStore};
+#[cfg(feature = "std")]
 pub use store::KeyedStore;
 
 use crate::Algorithm;
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::time::Nanos;
-pub(crate) use raw::Upsert;
-use raw::{Entry, Inline, Owned, RawTable, Rules};
+use raw::{Entry, Inline, Owned, RawTable, Rules, Upsert};
 
 /// What a keyed table did with a request.
 ///

@@ -231,7 +231,9 @@
 //!
 //! - `std` (default): [`MonotonicClock`]. Without it the crate is `no_std` and allocation-free,
 //!   and builds for `thumbv6m-none-eabi` and `thumbv7em-none-eabihf`.
-//! - `std` also adds [`KeyedStore`] and [`HashSeed::random`]. [`AtomicGcra`] exists where
+//! - `std` also adds [`KeyedStore`], [`HashSeed::random`], and the algorithms sized at runtime
+//!   for bindings ([`SizedSlidingLog`], [`SizedConcurrency`], [`DynSlidingLog`] and
+//!   [`DynConcurrency`]). [`AtomicGcra`] exists where
 //!   the target has 64-bit atomics (not on the two Cortex-M targets above).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -297,7 +299,6 @@ macro_rules! forward_algorithm {
 }
 
 pub mod all_of;
-pub mod all_of_limiters;
 #[cfg(target_has_atomic = "64")]
 pub mod atomic;
 pub mod burst;
@@ -312,13 +313,14 @@ pub mod http;
 pub mod keyed;
 pub mod limiter;
 pub mod quota;
+#[cfg(feature = "std")]
+pub mod sized;
 pub mod sliding_log;
 pub mod sliding_window;
 pub mod time;
 pub mod token_bucket;
 
 pub use all_of::{AllOf, AllOfDecision};
-pub use all_of_limiters::{AllOfLimiters, AllOfLimitersState, KeyedAllOf};
 #[cfg(target_has_atomic = "64")]
 pub use atomic::AtomicGcra;
 pub use burst::{Burst, BurstState};
@@ -329,10 +331,15 @@ pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 #[cfg(feature = "std")]
-pub use keyed::KeyedStore;
+pub use keyed::{ConcurrencyStore, KeyedAllOf, KeyedStore, SlidingLogStore};
 pub use keyed::{HashSeed, Keyed, KeyedTable, WhenFull};
 pub use limiter::{Limiter, LimiterState};
 pub use quota::Quota;
+#[cfg(feature = "std")]
+pub use sized::{
+    DynConcurrency, DynSlidingLog, SizedConcurrency, SizedConcurrencyState, SizedSlidingLog,
+    SizedSlidingLogState,
+};
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindow, SlidingWindowState};
 #[cfg(feature = "std")]

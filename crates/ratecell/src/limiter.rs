@@ -11,8 +11,10 @@
 //! an error: it is read as a fresh key. This happens after a reconfiguration that changed a
 //! key's algorithm (a state kept under a [`Gcra`] now checked by a [`Burst`]), and it makes
 //! [`LimiterState::Fresh`], the default, a fresh key for every limiter, so a table can create
-//! states without knowing the algorithm. The first admitted request (cost > 0) replaces the
-//! state with one of the limiter's own variant; peeks and denials leave it as it was.
+//! states without knowing the algorithm. The first request the algorithm records (an admitted
+//! one, or the first refusal of a [`TokenBucket::starting_empty`] bucket, which starts its
+//! refill) replaces the state with one of the limiter's own variant; peeks and other denials
+//! leave it as it was.
 //! `is_fresh` is true for such a state.
 //!
 //! The price is that a key moved to another algorithm starts fresh: what it owed under the
@@ -36,7 +38,7 @@ use crate::fixed_window::{FixedWindow, FixedWindowState};
 use crate::gcra::{Gcra, GcraState};
 use crate::sliding_window::{SlidingWindow, SlidingWindowState};
 use crate::time::Nanos;
-use crate::token_bucket::{TokenBucket, TokenBucketState};
+use crate::token_bucket::{Reservation, TokenBucket, TokenBucketState};
 
 macro_rules! limiters {
     ($($(#[$doc:meta])* $variant:ident($policy:ty, $state:ty),)+) => {
@@ -123,24 +125,9 @@ macro_rules! limiters {
                 now: Nanos,
                 cost: u64,
             ) -> Result<Decision, Error> {
-                // A state of the limiter's own variant is decided in place: the same
-                // transition as `decide`, without copying whole `LimiterState`s.
-                match (self, &mut *state) {
-                    $(
-                        (Limiter::$variant(policy), LimiterState::$variant(own)) => {
-                            let (decision, next) = Algorithm::decide(policy, own, now, cost)?;
-                            if decision.allowed && cost > 0 {
-                                *own = next;
-                            }
-                            Ok(decision)
-                        }
-                    )+
-                    _ => {
-                        let (decision, next) = self.decide(state, now, cost)?;
-                        *state = next;
-                        Ok(decision)
-                    }
-                }
+                let (decision, next) = self.decide(state, now, cost)?;
+                *state = next;
+                Ok(decision)
             }
 
             /// The key's standing at `now`, recording nothing.
@@ -191,10 +178,13 @@ macro_rules! limiters {
                                 _ => <$state>::default(),
                             };
                             let (decision, next) = Algorithm::decide(policy, &own, now, cost)?;
-                            let next = if decision.allowed && cost > 0 {
-                                LimiterState::$variant(next)
-                            } else {
+                            // Whatever the algorithm records is stored: usually an admitted
+                            // request, but also the first refusal of a token bucket that
+                            // starts empty, which starts its refill.
+                            let next = if next == own {
                                 *state
+                            } else {
+                                LimiterState::$variant(next)
                             };
                             Ok((decision, next))
                         }
@@ -214,10 +204,186 @@ limiters! {
     FixedWindow(FixedWindow, FixedWindowState),
     /// The weighted two-window counter: [`SlidingWindow`].
     SlidingWindow(SlidingWindow, SlidingWindowState),
-    /// A token bucket (checked without reservations here): [`TokenBucket`].
+    /// A token bucket, with reservations through [`Limiter::reserve`]: [`TokenBucket`].
     TokenBucket(TokenBucket, TokenBucketState),
     /// A non-replenishing budget: [`Credits`].
     Credits(Credits, CreditsState),
+}
+
+impl Limiter {
+    /// Adds `amount` credits to a key of a [`Limiter::Credits`] budget and returns the credits
+    /// it has left (see [`Credits::top_up`]; a state of another variant reads as fresh).
+    /// `None`, changing nothing, for every other algorithm: their keys hold no credits.
+    ///
+    /// ```
+    /// use ratecell::{Credits, Gcra, Limiter, LimiterState, Nanos, Quota};
+    ///
+    /// let budget = Limiter::from(Credits::new(10));
+    /// let mut key = LimiterState::default();
+    /// assert!(budget.check(&mut key, Nanos::ZERO, 10)?.allowed);
+    /// assert_eq!(budget.top_up(&mut key, 5), Some(Ok(5)));
+    /// assert_eq!(Limiter::from(Gcra::new(Quota::per_second(1)?)).top_up(&mut key, 5), None);
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn top_up(&self, state: &mut LimiterState, amount: u64) -> Option<Result<u64, Error>> {
+        let Limiter::Credits(credits) = self else {
+            return None;
+        };
+        let mut own = match state {
+            LimiterState::Credits(own) => *own,
+            _ => CreditsState::default(),
+        };
+        let left = credits.top_up(&mut own, amount);
+        if left.is_ok() {
+            *state = LimiterState::Credits(own);
+        }
+        Some(left)
+    }
+
+    /// Reserves `cost` tokens of a key of a [`Limiter::TokenBucket`] (see
+    /// [`TokenBucket::reserve`]; a state of another variant reads as fresh). `None`, changing
+    /// nothing, for every other algorithm.
+    ///
+    /// ```
+    /// use ratecell::{Error, Gcra, Limiter, LimiterState, Nanos, Quota, TokenBucket};
+    ///
+    /// let bucket = Limiter::from(TokenBucket::new(Quota::per_second(10)?));
+    /// let mut key = LimiterState::default();
+    /// let never = bucket.reserve(&mut key, Nanos::ZERO, 12, Nanos::from_secs(1));
+    /// assert_eq!(never, Some(Err(Error::InsufficientCapacity { capacity: 10 })));
+    /// let gcra = Limiter::from(Gcra::new(Quota::per_second(10)?));
+    /// assert_eq!(gcra.reserve(&mut key, Nanos::ZERO, 1, Nanos::ZERO), None);
+    /// let mut r = bucket.reserve(&mut key, Nanos::ZERO, 10, Nanos::ZERO).expect("a bucket")?;
+    /// assert!(r.is_committed());
+    /// assert_eq!(bucket.cancel(&mut key, &mut r, Nanos::ZERO), Some(10));
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn reserve(
+        &self,
+        state: &mut LimiterState,
+        now: Nanos,
+        cost: u64,
+        max_wait: Nanos,
+    ) -> Option<Result<Reservation, Error>> {
+        let Limiter::TokenBucket(bucket) = self else {
+            return None;
+        };
+        let mut own = match state {
+            LimiterState::TokenBucket(own) => *own,
+            _ => TokenBucketState::default(),
+        };
+        let reserved = bucket.reserve(&mut own, now, cost, max_wait);
+        if reserved.is_ok() {
+            *state = LimiterState::TokenBucket(own);
+        }
+        Some(reserved)
+    }
+
+    /// Cancels a reservation of a key of a [`Limiter::TokenBucket`] and returns the whole
+    /// tokens given back (see [`TokenBucket::cancel`]). `None`, changing nothing, for every
+    /// other algorithm, or when the key holds no bucket state.
+    pub fn cancel(
+        &self,
+        state: &mut LimiterState,
+        reservation: &mut Reservation,
+        now: Nanos,
+    ) -> Option<u64> {
+        match (self, state) {
+            (Limiter::TokenBucket(bucket), LimiterState::TokenBucket(own)) => {
+                Some(bucket.cancel(own, reservation, now))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<K, H> crate::KeyedStore<K, Limiter, H>
+where
+    K: core::hash::Hash + Eq,
+    H: core::hash::BuildHasher,
+{
+    /// Adds `amount` credits to `key` of a credits store ([`Limiter::top_up`]), storing the
+    /// key if it is new, and returns the credits it has left. `None`, changing nothing, when
+    /// the policy is not a credits budget, or when the key is new and the store is full of
+    /// keys that still count.
+    ///
+    /// ```
+    /// use ratecell::{Credits, KeyedStore, Limiter, Nanos, WhenFull};
+    ///
+    /// let credits: KeyedStore<Box<str>, Limiter> =
+    ///     KeyedStore::new(Limiter::from(Credits::new(1_000)), 10_000, WhenFull::FailClosed);
+    /// assert!(credits.check("acct", Nanos::ZERO, 1_000)?.allowed());
+    /// assert!(!credits.check("acct", Nanos::ZERO, 1)?.allowed());
+    /// assert_eq!(credits.top_up("acct", Nanos::ZERO, 400), Some(Ok(400)));
+    /// assert!(credits.check("acct", Nanos::ZERO, 1)?.allowed());
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn top_up<Q>(&self, key: &Q, now: Nanos, amount: u64) -> Option<Result<u64, Error>>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: ?Sized + core::hash::Hash + Eq + std::borrow::ToOwned,
+        Q::Owned: Into<K>,
+    {
+        self.upsert(key, now, |policy, state| {
+            let left = policy.top_up(state, amount);
+            (left, policy.peek(state, now).reset_after)
+        })
+        .ok()
+        .flatten()
+    }
+
+    /// Reserves `cost` tokens for `key` of a token bucket store ([`Limiter::reserve`]),
+    /// storing the key if it is new. `None`, changing nothing, when the policy is not a token
+    /// bucket, or when the key is new and the store is full of keys that still count.
+    ///
+    /// ```
+    /// use ratecell::{KeyedStore, Limiter, Nanos, Quota, TokenBucket, WhenFull};
+    ///
+    /// let bucket = Limiter::from(TokenBucket::new(Quota::per_second(10)?));
+    /// let store: KeyedStore<Box<str>, Limiter> = KeyedStore::new(bucket, 100, WhenFull::FailClosed);
+    /// let all = store.reserve("acct", Nanos::ZERO, 10, Nanos::ZERO).expect("room")?;
+    /// // Five more tokens refill in half a second: worth the wait when it may last a second.
+    /// let mut next = store.reserve("acct", Nanos::ZERO, 5, Nanos::from_secs(1)).expect("room")?;
+    /// assert!(all.is_committed() && next.is_committed());
+    /// assert_eq!(next.ready_at(), Nanos::from_millis(500));
+    /// assert_eq!(store.cancel("acct", &mut next, Nanos::ZERO), Some(5));
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub fn reserve<Q>(
+        &self,
+        key: &Q,
+        now: Nanos,
+        cost: u64,
+        max_wait: Nanos,
+    ) -> Option<Result<Reservation, Error>>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: ?Sized + core::hash::Hash + Eq + std::borrow::ToOwned,
+        Q::Owned: Into<K>,
+    {
+        self.upsert(key, now, |policy, state| {
+            let reserved = policy.reserve(state, now, cost, max_wait);
+            (reserved, policy.peek(state, now).reset_after)
+        })
+        .ok()
+        .flatten()
+    }
+
+    /// Cancels `key`'s `reservation` at `now` ([`Limiter::cancel`]) and returns the whole
+    /// tokens given back. `None` when the key is not stored or the policy is not a token
+    /// bucket.
+    pub fn cancel<Q>(&self, key: &Q, reservation: &mut Reservation, now: Nanos) -> Option<u64>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: ?Sized + core::hash::Hash + Eq,
+    {
+        self.modify(key, now, |policy, state| {
+            let returned = policy.cancel(state, reservation, now);
+            (returned, policy.peek(state, now).reset_after)
+        })
+        .flatten()
+    }
 }
 
 impl Algorithm for Limiter {
@@ -287,6 +453,21 @@ mod tests {
         }
         assert_eq!((lg.name(), lb.name()), ("Gcra", "Burst"));
         assert_eq!((lg.capacity(), lb.capacity()), (6, 5));
+    }
+
+    #[test]
+    fn a_bucket_that_starts_empty_records_its_first_refusal() {
+        let bucket = TokenBucket::new(Quota::per_second(10).unwrap()).starting_empty();
+        let limiter = Limiter::from(bucket);
+        let (mut own, mut any) = (TokenBucketState::default(), LimiterState::default());
+        for (ms, cost) in [(60_000, 1), (60_100, 1), (61_000, 0), (61_000, 9)] {
+            let now = Nanos::from_millis(ms);
+            assert_eq!(
+                limiter.check(&mut any, now, cost),
+                bucket.check(&mut own, now, cost)
+            );
+        }
+        assert_eq!(any, LimiterState::TokenBucket(own));
     }
 
     #[test]

@@ -185,6 +185,40 @@ impl SlidingWindow {
         &self.quota
     }
 
+    /// The policy as three plain integers (`limit`, `period` in nanoseconds, `burst`), for
+    /// keeping it outside Rust (a C struct in static memory). [`SlidingWindow::from_raw`] turns them
+    /// back into the same policy.
+    ///
+    /// ```
+    /// use ratecell::{SlidingWindow, Quota};
+    /// let policy = SlidingWindow::new(Quota::parse("100/minute burst 120")?);
+    /// assert_eq!(policy.to_raw(), [100, 60_000_000_000, 120]);
+    /// assert_eq!(SlidingWindow::from_raw(policy.to_raw()), Some(policy));
+    /// assert_eq!(SlidingWindow::from_raw([0; 3]), None);
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub const fn to_raw(&self) -> [u64; 3] {
+        [
+            self.quota.limit(),
+            self.quota.period_nanos().as_nanos(),
+            self.quota.burst(),
+        ]
+    }
+
+    /// Rebuilds a policy from [`SlidingWindow::to_raw`]: three comparisons, no arithmetic. Returns
+    /// `None` when a number is zero. Numbers altered by hand give a different but still
+    /// panic-free policy (the window arithmetic does not depend on the burst).
+    pub const fn from_raw(raw: [u64; 3]) -> Option<SlidingWindow> {
+        let [limit, period_ns, burst] = raw;
+        match (
+            Quota::from_raw_parts(limit, period_ns, burst),
+            NonZeroU64::new(period_ns),
+        ) {
+            (Some(quota), Some(period)) => Some(SlidingWindow { quota, period }),
+            _ => None,
+        }
+    }
+
     /// The capacity: the quota's `limit`, the most a single request may cost.
     pub const fn capacity(&self) -> u64 {
         self.quota.limit()

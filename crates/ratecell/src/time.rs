@@ -80,6 +80,76 @@ impl Nanos {
         self.0 as f64 / 1e9
     }
 
+    /// `secs` seconds as the nearest whole nanosecond, computed exactly from the float's
+    /// binary value (ties to even), for bindings whose users speak seconds. `None` for NaN,
+    /// infinities, negative values and spans beyond [`Nanos::MAX`] (584 years).
+    ///
+    /// ```
+    /// use ratecell::Nanos;
+    /// assert_eq!(Nanos::try_from_secs_f64(0.1), Some(Nanos::from_millis(100)));
+    /// assert_eq!(Nanos::try_from_secs_f64(60.0 / 7.0), Some(Nanos::new(8_571_428_571)));
+    /// assert_eq!(Nanos::try_from_secs_f64(-0.0), Some(Nanos::ZERO));
+    /// assert_eq!(Nanos::try_from_secs_f64(f64::NAN), None);
+    /// assert_eq!(Nanos::try_from_secs_f64(-1e-9), None);
+    /// assert_eq!(Nanos::try_from_secs_f64(1e12), None);
+    /// ```
+    pub fn try_from_secs_f64(secs: f64) -> Option<Nanos> {
+        Nanos::from_f64_units(secs, 1_000_000_000)
+    }
+
+    /// `millis` milliseconds as the nearest whole nanosecond, exactly as
+    /// [`Nanos::try_from_secs_f64`] converts seconds.
+    ///
+    /// ```
+    /// use ratecell::Nanos;
+    /// assert_eq!(Nanos::try_from_millis_f64(1.5), Some(Nanos::new(1_500_000)));
+    /// assert_eq!(Nanos::try_from_millis_f64(f64::INFINITY), None);
+    /// ```
+    pub fn try_from_millis_f64(millis: f64) -> Option<Nanos> {
+        Nanos::from_f64_units(millis, 1_000_000)
+    }
+
+    /// `value * per_unit` nanoseconds, rounded to the nearest integer (ties to even) from the
+    /// exact binary value of `value`: `mantissa * 2^exponent * per_unit`, in 128-bit integers.
+    fn from_f64_units(value: f64, per_unit: u64) -> Option<Nanos> {
+        if !value.is_finite() || value.is_sign_negative() && value != 0.0 {
+            return None;
+        }
+        let bits = value.to_bits();
+        let biased = i32::try_from((bits >> 52) & 0x7ff).ok()?;
+        let fraction = bits & ((1_u64 << 52) - 1);
+        let (mantissa, exponent) = if biased == 0 {
+            (fraction, -1074)
+        } else {
+            (fraction | (1_u64 << 52), biased - 1075)
+        };
+        // Below 2^53 * 2^64 = 2^117: no overflow.
+        let scaled = u128::from(mantissa) * u128::from(per_unit);
+        let nanos = if exponent >= 0 {
+            let shift = exponent.unsigned_abs();
+            if scaled != 0 && shift > scaled.leading_zeros() {
+                return None;
+            }
+            scaled.checked_shl(shift)?
+        } else {
+            let shift = exponent.unsigned_abs();
+            if shift >= 128 {
+                // `scaled < 2^117`, so the value is below half a nanosecond.
+                0
+            } else {
+                let quotient = scaled >> shift;
+                let rest = scaled & ((1_u128 << shift) - 1);
+                let half = 1_u128 << (shift - 1);
+                if rest > half || (rest == half && quotient & 1 == 1) {
+                    quotient + 1
+                } else {
+                    quotient
+                }
+            }
+        };
+        u64::try_from(nanos).ok().map(Nanos)
+    }
+
     /// Whole seconds, rounded up: the value an HTTP `Retry-After` field must carry so that a
     /// client waiting that long is never early.
     ///
@@ -140,8 +210,12 @@ impl From<Nanos> for u64 {
 }
 
 impl fmt::Display for Nanos {
-    /// Human units: `0s`, `250ns`, `1.5ms`, `8.571428571s`.
+    /// Human units: `0s`, `250ns`, `1.5ms`, `8.571428571s`; [`Nanos::MAX`], which decisions use
+    /// for "no wait can help", is `never`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == Nanos::MAX {
+            return f.write_str("never");
+        }
         let n = self.0;
         let (unit, scale) = match n {
             0 => return f.write_str("0s"),
@@ -330,6 +404,37 @@ mod tests {
         assert_eq!(Nanos::new(8_571_428_571).to_string(), "8.571428571s");
         assert_eq!(Nanos::from_secs(60).to_string(), "60s");
         assert_eq!(Nanos::new(1_001).to_string(), "1.001us");
+        assert_eq!(Nanos::MAX.to_string(), "never");
+    }
+
+    #[test]
+    fn floats_convert_to_the_nearest_nanosecond_exactly() {
+        let secs = |s: f64| Nanos::try_from_secs_f64(s).map(Nanos::as_nanos);
+        assert_eq!(secs(0.0), Some(0));
+        assert_eq!(secs(1.0), Some(1_000_000_000));
+        assert_eq!(secs(1e-9), Some(1));
+        assert_eq!(secs(0.4e-9), Some(0));
+        assert_eq!(secs(0.6e-9), Some(1));
+        assert_eq!(secs(f64::MIN_POSITIVE), Some(0));
+        assert_eq!(secs(5e-324), Some(0));
+        assert_eq!(secs(86_400.0 * 365.0), Some(31_536_000_000_000_000));
+        // 2^-31 s = 0.465661287307739257812 5 ns: rounds to 0; 3 * 2^-31 s = 1.39 ns: 1.
+        assert_eq!(secs(2f64.powi(-31)), Some(0));
+        assert_eq!(secs(3.0 * 2f64.powi(-31)), Some(1));
+        // Ties go to even: 2^-30 s is 0.93 ns, 1.5 ns needs an exact half.
+        assert_eq!(Nanos::from_f64_units(0.5, 1), Some(Nanos::ZERO));
+        assert_eq!(Nanos::from_f64_units(1.5, 1), Some(Nanos::new(2)));
+        assert_eq!(Nanos::from_f64_units(2.5, 1), Some(Nanos::new(2)));
+        // The largest float below 2^64 ns fits; 2^64 ns does not.
+        let top = 18_446_744_073.709_55;
+        assert!(secs(top).is_some_and(|n| n > 18_446_744_073_709_000_000));
+        assert_eq!(secs(18_446_744_073.709_553), None);
+        assert_eq!(secs(f64::MAX), None);
+        assert_eq!(secs(f64::INFINITY), None);
+        assert_eq!(secs(f64::NEG_INFINITY), None);
+        assert_eq!(secs(f64::NAN), None);
+        assert_eq!(secs(-1.0), None);
+        assert_eq!(secs(-f64::MIN_POSITIVE), None);
     }
 
     #[test]

@@ -253,6 +253,66 @@ pub struct Reservation {
 }
 
 impl Reservation {
+    /// The reservation as seven integers (committed as 0 or 1, the cost, `ready_at` and
+    /// `delay` in nanoseconds, then its exact instant in ticks and its place among the
+    /// state's reservations), for keeping it outside Rust (a C struct).
+    /// [`Reservation::from_parts`] rebuilds it.
+    ///
+    /// This is a copy: a reservation rebuilt from it and cancelled again is ignored when the
+    /// state shows that it is no longer held, which it usually does, as for a reservation of
+    /// another state (see the module documentation). Keep one copy and cancel it once.
+    ///
+    /// ```
+    /// use ratecell::{Nanos, Quota, Reservation, TokenBucket, TokenBucketState};
+    /// let bucket = TokenBucket::new(Quota::per_second(10)?);
+    /// let mut key = TokenBucketState::default();
+    /// let r = bucket.reserve(&mut key, Nanos::ZERO, 3, Nanos::ZERO)?;
+    /// let mut back = Reservation::from_parts(r.to_parts()).expect("valid parts");
+    /// assert_eq!(back, r);
+    /// assert_eq!(bucket.cancel(&mut key, &mut back, Nanos::ZERO), 3);
+    /// assert_eq!(Reservation::from_parts([2, 0, 0, 0, 0, 0, 0]), None);
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub const fn to_parts(&self) -> [u64; 7] {
+        [
+            self.committed as u64,
+            self.cost,
+            self.ready_at.as_nanos(),
+            self.delay.as_nanos(),
+            self.ready,
+            self.serial,
+            self.latest_before,
+        ]
+    }
+
+    /// Rebuilds a reservation from [`Reservation::to_parts`]; `None` when the committed flag
+    /// is neither 0 nor 1.
+    pub const fn from_parts(parts: [u64; 7]) -> Option<Reservation> {
+        let [
+            committed,
+            cost,
+            ready_at,
+            delay,
+            ready,
+            serial,
+            latest_before,
+        ] = parts;
+        let committed = match committed {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        Some(Reservation {
+            committed,
+            cost,
+            ready,
+            ready_at: Nanos::new(ready_at),
+            delay: Nanos::new(delay),
+            serial,
+            latest_before,
+        })
+    }
+
     /// True when the tokens were taken and have not been given back by
     /// [`TokenBucket::cancel`]. A reservation that would have had to wait longer than
     /// `max_wait` is not committed: it took nothing.
@@ -345,6 +405,60 @@ impl TokenBucket {
     /// True when a fresh key starts with zero tokens rather than a full bucket.
     pub const fn starts_empty(&self) -> bool {
         self.starts_empty
+    }
+
+    /// The compiled policy as seven plain integers (the quota, the tick arithmetic and whether
+    /// a fresh key starts empty), for keeping it outside Rust (a C struct in static memory).
+    /// [`TokenBucket::from_raw`] turns them back into the same policy without recomputing
+    /// anything.
+    ///
+    /// ```
+    /// use ratecell::{Quota, TokenBucket};
+    /// let bucket = TokenBucket::new(Quota::parse("7/minute burst 3")?).starting_empty();
+    /// assert_eq!(TokenBucket::from_raw(bucket.to_raw()), Some(bucket));
+    /// assert_eq!(TokenBucket::from_raw([0; 7]), None);
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    pub const fn to_raw(&self) -> [u64; 7] {
+        [
+            self.quota.limit(),
+            self.quota.period_nanos().as_nanos(),
+            self.quota.burst(),
+            self.scale.get(),
+            self.interval.get(),
+            self.tolerance,
+            self.starts_empty as u64,
+        ]
+    }
+
+    /// Rebuilds a policy from [`TokenBucket::to_raw`]. Returns `None` when the numbers cannot
+    /// have come from a valid policy (a zero, a tolerance that is not `burst * interval`, a
+    /// flag that is neither 0 nor 1). Like `Gcra::from_raw` it is a handful of comparisons;
+    /// numbers altered by hand give a different but still panic-free policy.
+    pub const fn from_raw(raw: [u64; 7]) -> Option<TokenBucket> {
+        let [limit, period, burst, scale, interval, tolerance, empty] = raw;
+        let Some(quota) = Quota::from_raw_parts(limit, period, burst) else {
+            return None;
+        };
+        let (Some(scale), Some(interval)) = (NonZeroU64::new(scale), NonZeroU64::new(interval))
+        else {
+            return None;
+        };
+        let starts_empty = match empty {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        match interval.get().checked_mul(burst) {
+            Some(t) if t == tolerance => Some(TokenBucket {
+                quota,
+                scale,
+                interval,
+                tolerance,
+                starts_empty,
+            }),
+            _ => None,
+        }
     }
 
     /// The quota this policy enforces.

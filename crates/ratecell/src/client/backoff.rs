@@ -85,6 +85,20 @@ impl BackoffState {
     pub const fn previous(&self) -> Nanos {
         self.previous
     }
+
+    /// Rebuilds a state from [`BackoffState::attempt`] and [`BackoffState::previous`], for
+    /// keeping it outside Rust (a C struct).
+    ///
+    /// ```
+    /// use ratecell::Nanos;
+    /// use ratecell::client::BackoffState;
+    /// let s = BackoffState::from_parts(3, Nanos::from_millis(800));
+    /// assert_eq!((s.attempt(), s.previous()), (3, Nanos::from_millis(800)));
+    /// assert_eq!(BackoffState::from_parts(0, Nanos::ZERO), BackoffState::new());
+    /// ```
+    pub const fn from_parts(attempt: u32, previous: Nanos) -> BackoffState {
+        BackoffState { attempt, previous }
+    }
 }
 
 /// Why backoff parameters were rejected.

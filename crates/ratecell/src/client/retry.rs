@@ -99,6 +99,33 @@ impl RetryState {
     pub const fn attempts(&self) -> u32 {
         self.attempts
     }
+
+    /// When the first attempt was sent.
+    pub const fn started(&self) -> Nanos {
+        self.started
+    }
+
+    /// The backoff schedule's progress.
+    pub const fn backoff(&self) -> BackoffState {
+        self.backoff
+    }
+
+    /// Rebuilds a state from [`RetryState::started`], [`RetryState::attempts`] and
+    /// [`RetryState::backoff`], for keeping it outside Rust (a C struct).
+    ///
+    /// ```
+    /// use ratecell::Nanos;
+    /// use ratecell::client::{BackoffState, RetryState};
+    /// let s = RetryState::new(Nanos::from_secs(5));
+    /// assert_eq!(RetryState::from_parts(s.started(), s.attempts(), s.backoff()), s);
+    /// ```
+    pub const fn from_parts(started: Nanos, attempts: u32, backoff: BackoffState) -> RetryState {
+        RetryState {
+            started,
+            attempts,
+            backoff,
+        }
+    }
 }
 
 impl RetryPolicy {

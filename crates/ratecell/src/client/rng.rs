@@ -38,6 +38,20 @@ impl SplitMix64 {
     pub const fn new(seed: u64) -> SplitMix64 {
         SplitMix64 { state: seed }
     }
+
+    /// The generator's position, for keeping it outside Rust: `SplitMix64::new(g.state())`
+    /// continues the same sequence.
+    ///
+    /// ```
+    /// use ratecell::client::{Random, SplitMix64};
+    /// let mut a = SplitMix64::new(9);
+    /// a.next_u64();
+    /// let mut b = SplitMix64::new(a.state());
+    /// assert_eq!(a.next_u64(), b.next_u64());
+    /// ```
+    pub const fn state(&self) -> u64 {
+        self.state
+    }
 }
 
 impl Default for SplitMix64 {

@@ -26,6 +26,15 @@ use super::WhenFull;
 /// it needs.
 const TIDY_BUDGET: usize = 2;
 
+/// What [`RawTable::settle`] must achieve.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Settle {
+    /// Reclaim what is fresh, within [`TIDY_BUDGET`] steps.
+    Tidy,
+    /// Reclaim what is fresh and make the root's bound exact, however many steps it takes.
+    Exact,
+}
+
 /// One stored key.
 #[derive(Clone)]
 pub(crate) struct Entry<K, S> {
@@ -249,6 +258,15 @@ where
         St::Key: Borrow<Q>,
         Q: ?Sized + Eq,
     {
+        self.find_slot(hash, key).map(|(_, position)| position)
+    }
+
+    /// The index slot pointing at `key`'s entry and the entry's position, if stored.
+    fn find_slot<Q>(&self, hash: u64, key: &Q) -> Option<(usize, usize)>
+    where
+        St::Key: Borrow<Q>,
+        Q: ?Sized + Eq,
+    {
         let slots = self.store.slots();
         let entries = self.store.entries();
         let n = slots.len();
@@ -256,7 +274,7 @@ where
         for _ in 0..n {
             let position = usize::try_from(slots.get(i)?.checked_sub(1)?).ok()?;
             if entries.get(position)?.key.borrow() == key {
-                return Some(position);
+                return Some((i, position));
             }
             i = next(i, n);
         }
@@ -442,39 +460,8 @@ where
         position
     }
 
-    /// [`sift_up_from`](Self::sift_up_from), finding the entry's slot first (only when the
-    /// entry has to move: finding a slot hashes the key again).
-    fn sift_up<H: BuildHasher>(&mut self, hasher: &H, position: usize) -> usize {
-        let parent = position.checked_sub(1).map(|p| p / 2);
-        let due_before_parent = match (
-            parent.and_then(|p| self.fresh_at(p)),
-            self.fresh_at(position),
-        ) {
-            (Some(p), Some(c)) => c < p,
-            _ => false,
-        };
-        if !due_before_parent {
-            return position;
-        }
-        match self.slot_of(hasher, position) {
-            Some(slot) => self.sift_up_from(hasher, position, slot),
-            None => position,
-        }
-    }
-
-    /// [`sift_down_from`](Self::sift_down_from), finding the entry's slot first (only when
-    /// the entry has to move: finding a slot hashes the key again).
+    /// [`sift_down_from`](Self::sift_down_from), finding the entry's slot first.
     fn sift_down<H: BuildHasher>(&mut self, hasher: &H, position: usize) -> usize {
-        let Some(mine) = self.fresh_at(position) else {
-            return position;
-        };
-        let left = position.saturating_mul(2).saturating_add(1);
-        let child_due_before = [left, left.saturating_add(1)]
-            .into_iter()
-            .any(|child| self.fresh_at(child).is_some_and(|c| c < mine));
-        if !child_due_before {
-            return position;
-        }
         match self.slot_of(hasher, position) {
             Some(slot) => self.sift_down_from(hasher, position, slot),
             None => position,
@@ -517,23 +504,29 @@ where
         removed
     }
 
-    /// Reclaims fresh entries from the root and makes the root's bound exact, doing at most
-    /// `budget` steps.
+    /// Reclaims fresh entries from the root, doing at most `budget` steps, and with `Exact`,
+    /// makes the root's bound exact (a full table's `retry_after` and eviction need it).
+    /// `Tidy` stops as soon as the root's bound is in the future: no entry can be fresh then,
+    /// and refining bounds that cannot reclaim anything would only cost time.
     ///
     /// Each step reclaims an entry or makes one bound exact, and an exact bound only becomes
     /// stale again through an operation on its key, so the work is amortised over the
     /// operations that created it.
-    fn settle<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos, mut budget: usize)
+    fn settle<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos, goal: Settle)
     where
         A: Algorithm<State = St::State>,
         H: BuildHasher,
     {
+        let mut budget = match goal {
+            Settle::Tidy => TIDY_BUDGET,
+            Settle::Exact => usize::MAX,
+        };
         while budget > 0 {
             let Some(root) = self.store.entries().first() else {
                 self.root_exact = true;
                 break;
             };
-            if self.root_exact && root.fresh_at > now {
+            if root.fresh_at > now && (self.root_exact || goal == Settle::Tidy) {
                 break;
             }
             budget -= 1;
@@ -559,13 +552,14 @@ where
         }
     }
 
-    /// Updates the heap after the state at `position` changed, its `reset_after` at `now`
-    /// being `reset_after`. Removes the entry when its state is fresh.
+    /// Updates the heap after the state at `position` (pointed at by index `slot`) changed,
+    /// its `reset_after` at `now` being `reset_after`. Removes the entry when its state is
+    /// fresh. Knowing the slot spares hashing the key again to move it.
     fn after_update<A, H>(
         &mut self,
         policy: &A,
         hasher: &H,
-        position: usize,
+        (slot, position): (usize, usize),
         now: Nanos,
         reset_after: Nanos,
     ) where
@@ -581,17 +575,21 @@ where
         }
         let exact = fresh_instant(now, reset_after);
         if position == 0 {
+            // The root moving later keeps its old instant as a lower bound, like every other
+            // entry: it is made exact (and sifted down) only when that bound passes, or when a
+            // full table needs the exact root. Checking the same keys in turn then costs no
+            // heap work.
             let (entries, _) = self.store.parts_mut();
             if let Some(root) = entries.first_mut() {
-                root.fresh_at = exact;
+                self.root_exact = exact <= root.fresh_at;
+                root.fresh_at = root.fresh_at.min(exact);
             }
-            self.root_exact = self.sift_down(hasher, 0) == 0;
         } else if exact < entry.fresh_at {
             let (entries, _) = self.store.parts_mut();
             if let Some(e) = entries.get_mut(position) {
                 e.fresh_at = exact;
             }
-            if self.sift_up(hasher, position) == 0 {
+            if self.sift_up_from(hasher, position, slot) == 0 {
                 self.root_exact = true;
             }
         }
@@ -619,14 +617,14 @@ where
             hasher,
             when_full,
         } = *rules;
-        self.settle(policy, hasher, now, TIDY_BUDGET);
-        if let Some(position) = self.find(hash, key.query()) {
+        self.settle(policy, hasher, now, Settle::Tidy);
+        if let Some(found) = self.find_slot(hash, key.query()) {
             let (entries, _) = self.store.parts_mut();
-            let Some(entry) = entries.get_mut(position) else {
+            let Some(entry) = entries.get_mut(found.1) else {
                 return Ok(Upsert::Full(Nanos::MAX));
             };
             let (result, reset_after) = op(policy, &mut entry.state)?;
-            self.after_update(policy, hasher, position, now, reset_after);
+            self.after_update(policy, hasher, found, now, reset_after);
             return Ok(Upsert::Done(result));
         }
         let mut state = St::State::default();
@@ -636,7 +634,7 @@ where
             return Ok(Upsert::Done(result));
         }
         if self.len() >= self.store.limit() {
-            self.settle(policy, hasher, now, usize::MAX);
+            self.settle(policy, hasher, now, Settle::Exact);
         }
         if self.len() >= self.store.limit() {
             match when_full {
@@ -695,12 +693,12 @@ where
         St::Key: Borrow<Q>,
         Q: ?Sized + Eq,
     {
-        self.settle(policy, hasher, now, TIDY_BUDGET);
-        let position = self.find(hash, key)?;
+        self.settle(policy, hasher, now, Settle::Tidy);
+        let found = self.find_slot(hash, key)?;
         let (entries, _) = self.store.parts_mut();
-        let entry = entries.get_mut(position)?;
+        let entry = entries.get_mut(found.1)?;
         let (result, reset_after) = op(policy, &mut entry.state);
-        self.after_update(policy, hasher, position, now, reset_after);
+        self.after_update(policy, hasher, found, now, reset_after);
         Some(result)
     }
 

@@ -94,7 +94,7 @@ impl<K, S> Storage for Growable<K, S> {
 }
 
 /// A borrowed key, copied into an owned key only when it must be stored.
-struct Borrowed<'q, Q: ?Sized>(&'q Q);
+pub(super) struct Borrowed<'q, Q: ?Sized>(pub(super) &'q Q);
 
 impl<K, Q> KeySource<K> for Borrowed<'_, Q>
 where
@@ -115,20 +115,20 @@ where
 /// One lock and the table behind it, alone on its cache lines so that threads working on
 /// different shards do not slow each other down.
 #[repr(align(128))]
-struct Shard<K, S> {
+pub(super) struct Shard<K, S> {
     table: Mutex<RawTable<Growable<K, S>>>,
     /// The table's length, published after each operation so `len` needs no lock.
     len: AtomicUsize,
 }
 
 impl<K, S> Shard<K, S> {
-    fn lock(&self) -> MutexGuard<'_, RawTable<Growable<K, S>>> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, RawTable<Growable<K, S>>> {
         // A panic in a caller's `Hash` or `Eq` while the lock was held cannot break memory
         // safety, and the table never panics itself: keep serving.
         self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn publish(&self, table: &RawTable<Growable<K, S>>) {
+    pub(super) fn publish(&self, table: &RawTable<Growable<K, S>>) {
         self.len.store(table.len(), Ordering::Relaxed);
     }
 }
@@ -171,12 +171,12 @@ const MAX_SHARDS: usize = 1024;
 /// # Ok::<(), ratecell::Error>(())
 /// ```
 pub struct KeyedStore<K, A: Algorithm, H = HashSeed> {
-    policy: A,
-    when_full: WhenFull,
-    hasher: H,
+    pub(super) policy: A,
+    pub(super) when_full: WhenFull,
+    pub(super) hasher: H,
     max_keys: usize,
     shards: Box<[Shard<K, A::State>]>,
-    evictions: AtomicU64,
+    pub(super) evictions: AtomicU64,
 }
 
 /// Shards for `max_keys` keys when none is asked for: four per hardware thread, at most 64,
@@ -316,7 +316,7 @@ where
     H: BuildHasher,
 {
     /// The shard `hash` belongs to: its low 32 bits, scaled (slots use the high bits).
-    fn shard(&self, hash: u64) -> Option<&Shard<K, A::State>> {
+    pub(super) fn shard(&self, hash: u64) -> Option<&Shard<K, A::State>> {
         let n = self.shards.len() as u64;
         let i = (u64::from(hash as u32) * n) >> 32;
         self.shards.get(usize::try_from(i).ok()?)
@@ -385,7 +385,7 @@ where
     }
 
     /// Runs `op` on `key`'s state, inserting the key when needed (see `RawTable::upsert`).
-    pub(crate) fn upsert_with<Q, R>(
+    fn upsert_with<Q, R>(
         &self,
         key: &Q,
         now: Nanos,

@@ -1,0 +1,2 @@
+-- The entry point, last in every script: dispatch the call (see lib.lua, R.main).
+return R.main(KEYS, ARGV)
