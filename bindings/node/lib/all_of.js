@@ -1,11 +1,12 @@
 'use strict'
 // AllOf: several limiters checked as one. Every member admits and records, or nothing
-// changes. Members are given as limiters (their policies are taken; their own keys are not
-// shared) in an array, or in an object to name them.
+// changes. Members are given as limiters in an array, or in an object to name them; each
+// keeps its own keys, so a member shared by several AllOfs (a plan limit under every endpoint
+// group) counts every request of each, and can still be checked on its own.
 
 const { native, out } = require('./native')
-const { expect, options: optionsObject, rangeError } = require('./error')
-const { KeyedLimiter, nativeOf } = require('./limiter')
+const { expect, options: optionsObject, rangeError, typeError } = require('./error')
+const { KeyedLimiter, clockOf, nativeOf } = require('./limiter')
 const { policyHeaders } = require('./http')
 
 /**
@@ -32,7 +33,12 @@ class AllOf extends KeyedLimiter {
       expect(m instanceof KeyedLimiter, `member ${names[i]}`, 'a ratecell limiter', m)
       return nativeOf(m)
     })
-    super((clock) => native.createAllOf(natives, opts, clock), opts)
+    // Members read one clock, which the AllOf reads too.
+    const clocks = new Set(list.map((m) => clockOf(m)))
+    if (clocks.size > 1) throw rangeError('AllOf members must read the same clock')
+    const [clock] = clocks
+    if (opts.clock !== undefined && opts.clock !== clock) throw typeError('an AllOf reads its members\' clock: leave clock out')
+    super((c) => native.createAllOf(natives, {}, c), { clock })
     this.#names = names
     this.#members = list
     this.#checkCosts = nativeOf(this).checkCosts

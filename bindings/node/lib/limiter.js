@@ -10,11 +10,15 @@ const { policyHeaders } = require('./http')
 
 /** The native limiter of a ratecell limiter object (for AllOf and the middleware). */
 let nativeOf
+/** The clock of a ratecell limiter object (undefined: monotonic), for AllOf. */
+let clockOf
 
 /** Options from `(quota, options)`: a quota string first, or one options object. */
 function merged(first, second, primary) {
   if (typeof first === 'string' || typeof first === 'number') {
-    return { ...optionsObject(second), [primary]: first }
+    const rest = optionsObject(second)
+    if (Object.hasOwn(rest, primary)) throw typeError(`give ${primary} once: as the first argument or in the options`)
+    return { ...rest, [primary]: first }
   }
   if (second !== undefined) throw typeError('give options once: (quota, options) or (options)')
   return optionsObject(first)
@@ -30,6 +34,7 @@ class KeyedLimiter {
 
   static {
     nativeOf = (limiter) => limiter.#native
+    clockOf = (limiter) => limiter.#clock
   }
 
   /** `create(nativeClock)` makes the native limiter; `options.clock` is the clock. */
@@ -162,6 +167,7 @@ module.exports = {
   SlidingLog,
   SlidingWindow,
   TokenBucket,
+  clockOf,
   merged,
   nativeOf,
 }

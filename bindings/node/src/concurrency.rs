@@ -36,6 +36,15 @@ pub(crate) fn create(
     let limit = options
         .whole("limit", 1)
         .and_then(|l| l.ok_or_else(|| JsError::type_error("limit is required".to_owned())))
+        .and_then(|l| {
+            let max = SizedConcurrency::MAX_LIMIT;
+            if l > max {
+                return Err(JsError::value(format!(
+                    "limit must be an integer from 1 to {max} leases per key, got {l}"
+                )));
+            }
+            Ok(l)
+        })
         .or_throw(env)?;
     let ttl = options
         .duration("ttlMs", 1)

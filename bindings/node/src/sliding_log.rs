@@ -5,7 +5,7 @@ use napi::bindgen_prelude::Unknown;
 use napi::{Env, sys};
 use ratecell::SizedSlidingLog;
 
-use crate::error::OrThrow;
+use crate::error::{JsError, OrThrow};
 use crate::keyed::{Entry, Store, store};
 use crate::limiter::{Description, bundle, capacity};
 use crate::options::{Options, max_keys, when_full};
@@ -27,11 +27,21 @@ pub(crate) fn create(
     let entries = options.whole("entries", 1).or_throw(env)?;
     let max_keys = max_keys(&options).or_throw(env)?;
     let when_full = when_full(&options).or_throw(env)?;
+    let max = SizedSlidingLog::MAX_ENTRIES;
     let policy = match entries {
-        None => SizedSlidingLog::exact(quota),
-        Some(n) => SizedSlidingLog::with_entries(quota, usize::try_from(n).unwrap_or(usize::MAX)),
+        None if quota.limit() > max as u64 => Err(JsError::value(format!(
+            "a SlidingLog holds at most {max} requests per key, the limit is {}: \
+             use a Gcra or a SlidingWindow for higher limits",
+            quota.limit()
+        ))),
+        Some(n) if n > max as u64 => Err(JsError::value(format!(
+            "entries must be an integer from 1 to {max}, got {n}"
+        ))),
+        None => SizedSlidingLog::exact(quota).map_err(crate::options::quota_error),
+        Some(n) => SizedSlidingLog::with_entries(quota, usize::try_from(n).unwrap_or(usize::MAX))
+            .map_err(crate::options::quota_error),
     }
-    .map_err(|e| crate::options::quota_error(e).into_napi(env))?;
+    .or_throw(env)?;
     let entries = policy.entries();
     let store = Store::Log(store(policy, max_keys, when_full));
     let description = Description::new("sliding-log")
