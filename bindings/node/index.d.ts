@@ -21,6 +21,10 @@ export interface NativeLimiter {
   release?(key: string | undefined, slot: number, serialHigh: number, serialLow: number): boolean
   /** Concurrency: whether a live lease was renewed. */
   renew?(key: string | undefined, slot: number, serialHigh: number, serialLow: number): boolean
+  /** TokenBucket: reserves tokens; the reservation's seven parts, or null when the table is full. */
+  reserve?(key: string | undefined, cost?: number | bigint, maxWaitMs?: number): bigint[] | null
+  /** TokenBucket: gives a reservation's tokens back; the whole tokens returned. */
+  cancel?(key: string | undefined, parts: bigint[]): number
   /** AllOf: decides a request charging member i costs[i]. */
   checkCosts?(key: string | undefined, costs: Array<number | bigint>): void
   /** The policy: kind, limit, periodMs, burst, capacity, maxKeys and kind-specific numbers. */

@@ -15,7 +15,7 @@ let clockOf
 
 /** Options from `(quota, options)`: a quota string first, or one options object. */
 function merged(first, second, primary) {
-  if (typeof first === 'string' || typeof first === 'number') {
+  if (typeof first === 'string' || typeof first === 'number' || typeof first === 'bigint') {
     const rest = optionsObject(second)
     if (Object.hasOwn(rest, primary)) throw typeError(`give ${primary} once: as the first argument or in the options`)
     return { ...rest, [primary]: first }
@@ -122,7 +122,7 @@ function rateLimiter(name, kind) {
       /** A limiter from a quota string such as `"100/minute burst 120"`. */
       static parse(quota, options) {
         expect(typeof quota === 'string', 'quota', 'a string', quota)
-        return new cls(quota, options)
+        return new this(quota, options)
       }
     },
   }[name]
@@ -131,8 +131,62 @@ function rateLimiter(name, kind) {
 
 /** The generic cell rate algorithm: exact, 8 bytes per key. */
 const Gcra = rateLimiter('Gcra', 'gcra')
-/** A token bucket: the same exact arithmetic, seen as tokens. */
-const TokenBucket = rateLimiter('TokenBucket', 'token-bucket')
+/**
+ * Tokens set aside by `TokenBucket.reserve`: proceed after `delayMs` when `committed`, or
+ * `cancel()` to give the tokens back.
+ */
+class Reservation {
+  #native
+  #key
+  #parts
+  #cancelled = false
+
+  constructor(n, key, parts) {
+    this.#native = n
+    this.#key = key
+    this.#parts = parts
+  }
+
+  /** The tokens were taken: proceed after `delayMs`. False: the wait was too long, nothing was taken. */
+  get committed() {
+    return this.#parts[0] === 1n
+  }
+
+  /** Milliseconds from the reservation until the caller may proceed. */
+  get delayMs() {
+    return Number(this.#parts[3]) / 1e6
+  }
+
+  /** The instant the caller may proceed, in nanoseconds on the limiter's clock. */
+  get readyAtNs() {
+    return this.#parts[2]
+  }
+
+  /** Gives the tokens back (those not yet due to refill in its place); the whole tokens returned. Once. */
+  cancel() {
+    if (this.#cancelled) return 0
+    this.#cancelled = true
+    return this.#native.cancel(this.#key, this.#parts)
+  }
+}
+
+/**
+ * A token bucket: the same exact arithmetic, seen as tokens. `startsEmpty: true` gives new
+ * keys an empty bucket; `reserve` takes tokens ahead of time.
+ */
+class TokenBucket extends rateLimiter('TokenBucket', 'token-bucket') {
+  /**
+   * Reserves `cost` (default 1) tokens for `key`, borrowing against future refills, and takes
+   * them when they are there within `maxWaitMs` (default 0). A Reservation (check
+   * `committed`), or null when the key cannot be stored (a full table failing closed).
+   */
+  reserve(key, cost, options) {
+    const o = optionsObject(options)
+    const n = nativeOf(this)
+    const parts = n.reserve(key, cost, o.maxWaitMs)
+    return parts === null ? null : new Reservation(n, key, parts)
+  }
+}
 /** Counters per epoch-aligned window (the classic `X-RateLimit-Reset`). */
 const FixedWindow = rateLimiter('FixedWindow', 'fixed-window')
 /** The weighted two-window counter: approximate, O(1). */
@@ -164,6 +218,7 @@ module.exports = {
   FixedWindow,
   Gcra,
   KeyedLimiter,
+  Reservation,
   SlidingLog,
   SlidingWindow,
   TokenBucket,

@@ -62,7 +62,7 @@ export interface SlidingLogOptions extends RateOptions {
 }
 
 export interface CreditsOptions extends KeyedOptions {
-  budget?: number
+  budget?: number | bigint
 }
 
 export interface ConcurrencyOptions extends KeyedOptions {
@@ -133,8 +133,26 @@ declare class RateLimiter<Options extends RateOptions = RateOptions> extends Key
 export declare class Gcra extends RateLimiter {
   static parse(quota: string, options?: Omit<RateOptions, 'quota'>): Gcra
 }
-export declare class TokenBucket extends RateLimiter {
-  static parse(quota: string, options?: Omit<RateOptions, 'quota'>): TokenBucket
+export interface TokenBucketOptions extends RateOptions {
+  /** New keys start with an empty bucket (default false: full). */
+  startsEmpty?: boolean
+}
+
+/** Tokens set aside by `TokenBucket.reserve`. */
+export declare class Reservation {
+  /** The tokens were taken: proceed after delayMs. */
+  readonly committed: boolean
+  readonly delayMs: number
+  /** The instant to proceed, in nanoseconds on the limiter's clock. */
+  readonly readyAtNs: bigint
+  /** Gives the tokens back; the whole tokens returned. */
+  cancel(): number
+}
+
+export declare class TokenBucket extends RateLimiter<TokenBucketOptions> {
+  static parse(quota: string, options?: Omit<TokenBucketOptions, 'quota'>): TokenBucket
+  /** Reserves tokens, waiting at most maxWaitMs for them; null when the key cannot be stored. */
+  reserve(key?: string, cost?: number, options?: { maxWaitMs?: number }): Reservation | null
 }
 export declare class FixedWindow extends RateLimiter {
   static parse(quota: string, options?: Omit<RateOptions, 'quota'>): FixedWindow
@@ -151,7 +169,7 @@ export declare class Burst extends RateLimiter<BurstOptions> {
 
 /** A non-replenishing budget per key: exhaustion is a denial with retryAfterMs Infinity. */
 export declare class Credits extends KeyedLimiter {
-  constructor(budget: number, options?: Omit<CreditsOptions, 'budget'>)
+  constructor(budget: number | bigint, options?: Omit<CreditsOptions, 'budget'>)
   constructor(options: CreditsOptions)
   /** Adds credits; the credits left, or null when the key is new and no key can be stored. */
   topUp(key: string | undefined, amount: number): number | null

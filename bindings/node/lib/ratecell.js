@@ -2,7 +2,7 @@
 // ratecell: exact rate limiting for API providers and their clients.
 // The public API; see README.md and ratecell.d.ts.
 
-const { Burst, Credits, FixedWindow, Gcra, SlidingLog, SlidingWindow, TokenBucket } = require('./limiter')
+const { Burst, Credits, FixedWindow, Gcra, Reservation, SlidingLog, SlidingWindow, TokenBucket } = require('./limiter')
 const { Concurrency, Lease } = require('./concurrency')
 const { AllOf } = require('./all_of')
 const { ManualClock } = require('./time')
@@ -26,6 +26,7 @@ module.exports = {
   Lease,
   ManualClock,
   Pacer,
+  Reservation,
   RetryPolicy,
   RetrySequence,
   SlidingLog,

@@ -12,6 +12,7 @@ export const {
   Lease,
   ManualClock,
   Pacer,
+  Reservation,
   RetryPolicy,
   RetrySequence,
   SlidingLog,

@@ -23,7 +23,7 @@ use crate::time::{Clock, NativeClock};
 const OPTIONS: &[&str] = &["clock"];
 
 /// The elements of a JavaScript array, `None` when `value` is not an array.
-fn elements(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<sys::napi_value>> {
+pub(crate) fn elements(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<sys::napi_value>> {
     let mut is_array = false;
     // SAFETY: `env` and `value` come from the current call.
     unsafe { sys::napi_is_array(env, value, &raw mut is_array) };

@@ -31,3 +31,4 @@ mod limiter;
 mod options;
 mod sliding_log;
 mod time;
+mod token_bucket;

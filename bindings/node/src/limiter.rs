@@ -23,7 +23,14 @@ const RATE_OPTIONS: &[&str] = &[
 fn rate_limiter(kind: &str, quota: Quota, options: &Options) -> Result<Option<Limiter>, JsError> {
     Ok(Some(match kind {
         "gcra" => Limiter::from(Gcra::new(quota)),
-        "token-bucket" => Limiter::from(TokenBucket::new(quota)),
+        "token-bucket" => {
+            let bucket = TokenBucket::new(quota);
+            if options.flag("startsEmpty")?.unwrap_or(false) {
+                Limiter::from(bucket.starting_empty())
+            } else {
+                Limiter::from(bucket)
+            }
+        }
         "fixed-window" => Limiter::from(FixedWindow::new(quota)),
         "sliding-window" => Limiter::from(SlidingWindow::new(quota)),
         "burst" => {
@@ -176,6 +183,7 @@ pub fn create_limiter<'env>(
         .iter()
         .copied()
         .chain((kind == "burst").then_some("burstWindowMs"))
+        .chain((kind == "token-bucket").then_some("startsEmpty"))
         .collect();
     let options = Options::new(raw_env, value, "options", &known).or_throw(env)?;
     let quota = options.quota().or_throw(env)?;
@@ -188,7 +196,16 @@ pub fn create_limiter<'env>(
         clock,
         store: Store::Rate(Arc::new(store(limiter, max_keys, when_full))),
     };
-    bundle(env, entry, &[], &describe(&limiter))
+    let reservations: [(&str, Callback); 2] = [
+        ("reserve", crate::token_bucket::reserve),
+        ("cancel", crate::token_bucket::cancel),
+    ];
+    let extra: &[(&str, Callback)] = if kind == "token-bucket" {
+        &reservations
+    } else {
+        &[]
+    };
+    bundle(env, entry, extra, &describe(&limiter))
 }
 
 /// Parses a quota string into `{ limit, periodMs, burst }`, throwing a `RangeError`

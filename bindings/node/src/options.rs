@@ -115,6 +115,27 @@ impl Options {
             .transpose()
     }
 
+    /// A boolean option.
+    pub(crate) fn flag(&self, name: &str) -> Result<Option<bool>, JsError> {
+        self.get(name)?
+            .map(|v| {
+                let mut b = false;
+                // SAFETY: `v` is a live value of `env`; this fails unless it is a boolean.
+                if unsafe { sys::napi_get_value_bool(self.env, v, &raw mut b) }
+                    == sys::Status::napi_ok
+                {
+                    Ok(b)
+                } else {
+                    Err(JsError::invalid_type(
+                        name,
+                        "a boolean",
+                        type_name(self.env, v),
+                    ))
+                }
+            })
+            .transpose()
+    }
+
     /// A string option.
     pub(crate) fn string(&self, name: &str) -> Result<Option<String>, JsError> {
         self.get(name)?

@@ -2,6 +2,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { ManualClock, TokenBucket } = require('..')
+const { CAPACITY, TYPE, VALUE, throwsCode } = require('./helpers')
 
 test('a token bucket refills one token per emission interval', () => {
   const clock = new ManualClock()
@@ -11,4 +12,44 @@ test('a token bucket refills one token per emission interval', () => {
   assert.equal(b.check('k').retryAfterMs, 500)
   clock.advance(500)
   assert.equal(b.check('k').allowed, true)
+})
+
+test('a bucket that starts empty refuses a new key until the first token refills', () => {
+  const clock = new ManualClock(60_000)
+  const b = new TokenBucket('10/second', { clock, startsEmpty: true })
+  const d = b.check('k')
+  assert.equal(d.allowed, false)
+  assert.equal(d.retryAfterMs, 100)
+  clock.advance(100)
+  assert.equal(b.check('k').allowed, true)
+})
+
+test('a reservation takes tokens ahead of their refill and cancelling gives them back', () => {
+  const clock = new ManualClock()
+  const b = new TokenBucket('10/second', { clock })
+  const all = b.reserve('k', 10)
+  assert.equal(all.committed, true)
+  assert.equal(all.delayMs, 0)
+  const late = b.reserve('k', 5, { maxWaitMs: 1000 })
+  assert.equal(late.committed, true)
+  assert.equal(late.delayMs, 500)
+  assert.equal(late.readyAtNs, 500_000_000n)
+  const tooLate = b.reserve('k', 10, { maxWaitMs: 100 })
+  assert.equal(tooLate.committed, false, 'nothing taken when the wait is too long')
+  assert.equal(late.cancel(), 5)
+  assert.equal(late.cancel(), 0, 'a reservation is cancelled once')
+  assert.equal(b.peek('k').remaining, 0)
+  clock.advance(100)
+  assert.equal(b.peek('k').remaining, 1)
+})
+
+test('reservation arguments are checked', () => {
+  const b = new TokenBucket('10/second')
+  throwsCode(() => b.reserve('k', 11), RangeError, CAPACITY)
+  throwsCode(() => b.reserve('k', -1), RangeError, VALUE)
+  throwsCode(() => b.reserve('k', 1, { maxWaitMs: -5 }), RangeError, VALUE)
+  throwsCode(() => b.reserve('k', 1, { maxWaitMs: 'soon' }), TypeError, TYPE)
+  throwsCode(() => b.reserve('k', 1, 5), TypeError, TYPE)
+  throwsCode(() => new TokenBucket('10/second', { startsEmpty: 'yes' }), TypeError, TYPE)
+  assert.equal(b.peek('k').remaining, 10, 'nothing changed')
 })
