@@ -169,6 +169,27 @@ export interface RateLimitInfoOutput {
 }
 
 /**
+ * The algorithm and parameters of `limiter` (an object made by `createLimiter`), exactly
+ * as the core holds them.
+ */
+export declare function redisParams(limiter: NativeLimiter): { algorithm: string; params: string[] }
+
+/** A limiter's algorithm and parameters as the scripts take them (decimal strings). */
+export interface RedisParams {
+  algorithm: string
+  params: Array<string>
+}
+
+/** One script: its name in the manifest and its text (each file followed by a newline). */
+export interface RedisScript {
+  name: string
+  text: string
+}
+
+/** The scripts of `redis/scripts/manifest`, composed. */
+export declare function redisScripts(): Array<RedisScript>
+
+/**
  * The response header fields, as `[name, value]` pairs in order, for a request checked
  * against `policies` at Unix time `nowMs`, in `style` (`ietf`, `draft-8`, `draft-7`,
  * `draft-6` or `legacy`). A denial adds `Retry-After`; `credits` adds the credit fields.

@@ -846,5 +846,7 @@ module.exports.pacerDelayMs = nativeBinding.pacerDelayMs
 module.exports.parseQuota = nativeBinding.parseQuota
 module.exports.parseRateLimitFields = nativeBinding.parseRateLimitFields
 module.exports.rateLimitBody = nativeBinding.rateLimitBody
+module.exports.redisParams = nativeBinding.redisParams
+module.exports.redisScripts = nativeBinding.redisScripts
 module.exports.responseHeaders = nativeBinding.responseHeaders
 module.exports.retryAfterMs = nativeBinding.retryAfterMs

@@ -2,6 +2,7 @@
 # `npm ci` installs the pinned tools (@napi-rs/cli, typescript, the frameworks and the
 # benchmark's peer) from package-lock.json into bindings/node/node_modules; the napi CLI
 # builds the addon from source and regenerates index.js and index.d.ts, which are committed.
+# The Redis tests start a redis-server of their own (redis/redis.mk installs it when missing).
 
 NPM ?= npm
 NODE ?= node
@@ -22,8 +23,9 @@ node-build: $(NODE_READY) ## Node: build the addon (release) with the pinned nap
 		{ git diff --stat -- $(NODE_DIR)/index.js $(NODE_DIR)/index.d.ts; \
 		  echo "index.js/index.d.ts changed: commit the generated files"; exit 1; }
 
-node-test: node-build node-types ## Node: node --test (every primitive, errors, vectors, middlewares) and the CJS/ESM entry points
-	cd $(NODE_DIR) && $(NODE) --test --test-reporter=dot test/
+node-test: node-build node-types redis-server-installed ## Node: node --test (every primitive, errors, vectors, middlewares, Redis on a real server) and the CJS/ESM entry points
+	cd $(NODE_DIR) && RATECELL_REDIS_REQUIRED=1 RATECELL_REDIS_SERVER=$$(command -v $(REDIS_SERVER)) \
+		$(NODE) --test --test-reporter=dot test/
 	cd /tmp && $(NODE) -e 'const r = require("$(CURDIR)/$(NODE_DIR)"); if (r.Gcra.parse("5/second").check().remaining !== 4) process.exit(1)'
 	cd /tmp && $(NODE) --input-type=module -e 'import { Gcra } from "$(CURDIR)/$(NODE_DIR)/lib/ratecell.mjs"; if (Gcra.parse("5/second").check().remaining !== 4) process.exit(1)'
 

@@ -19,14 +19,7 @@ function setFields(res, fields) {
  */
 function rateLimit(options) {
   const limits = limitsFrom(options)
-  return function ratecell(req, res, next) {
-    let verdict
-    try {
-      verdict = limits.check(req)
-    } catch (error) {
-      next(error)
-      return
-    }
+  const answer = (res, next, verdict) => {
     const { lease } = verdict
     if (lease !== null) {
       const release = () => lease.release()
@@ -40,6 +33,20 @@ function rateLimit(options) {
     }
     res.statusCode = verdict.status
     res.end(verdict.body)
+  }
+  return function ratecell(req, res, next) {
+    let verdict
+    try {
+      verdict = limits.check(req)
+    } catch (error) {
+      next(error)
+      return
+    }
+    if (typeof verdict.then === 'function') {
+      verdict.then((v) => answer(res, next, v), next)
+      return
+    }
+    answer(res, next, verdict)
   }
 }
 

@@ -53,20 +53,29 @@ function ratecell(fastify, options, done) {
       next(error)
       return
     }
-    const { lease } = verdict
-    if (lease !== null) {
-      const release = () => lease.release()
-      reply.raw.once('finish', release)
-      reply.raw.once('close', release)
-    }
-    reply.headers(verdict.headers)
-    if (verdict.body === null) {
-      next()
+    if (typeof verdict.then === 'function') {
+      verdict.then((v) => answer(reply, next, v), next)
       return
     }
-    reply.code(verdict.status).send(verdict.body)
+    answer(reply, next, verdict)
   })
   done()
+}
+
+/** Sends the refusal of `verdict`, or lets the request proceed with its header fields. */
+function answer(reply, next, verdict) {
+  const { lease } = verdict
+  if (lease !== null) {
+    const release = () => lease.release()
+    reply.raw.once('finish', release)
+    reply.raw.once('close', release)
+  }
+  reply.headers(verdict.headers)
+  if (verdict.body === null) {
+    next()
+    return
+  }
+  reply.code(verdict.status).send(verdict.body)
 }
 
 // Not encapsulated: the hooks apply to the routes of the instance that registers it.

@@ -1,5 +1,6 @@
 // Types of what the Express middleware and the Fastify plugin share (lib/web.js).
 import type { Concurrency, Decision, HeaderStyle, Lease, Limiter } from './ratecell.js'
+import type { RedisAllOf, RedisLimiter } from './redis.js'
 
 /** What a key function and a cost function see of a request (Express's and Fastify's have it). */
 export interface RequestLike {
@@ -15,15 +16,15 @@ export type KeyFunction<Req = RequestLike> = (req: Req) => string | undefined | 
 
 /** A limit for the requests under `path` (and methods), charged `cost`. */
 export interface Rule<Req = RequestLike> {
-  limiter: Limiter
+  limiter: Limiter | RedisLimiter | RedisAllOf
   path?: string
   methods?: string[]
   cost?: number | ((req: Req) => number)
 }
 
 export interface LimitsOptions<Req = RequestLike> {
-  /** One limiter for every request. */
-  limiter?: Limiter
+  /** One limiter for every request (in this process, or in Redis). */
+  limiter?: Limiter | RedisLimiter | RedisAllOf
   /** Its cost (with `limiter`). */
   cost?: number | ((req: Req) => number)
   /** Rules tried in order; the first match applies. */
@@ -50,7 +51,8 @@ export interface Verdict {
 
 export declare class Limits<Req = RequestLike> {
   constructor(options: LimitsOptions<Req>)
-  check(req: Req): Verdict
+  /** A promise when the matching limiter is in Redis. */
+  check(req: Req): Verdict | Promise<Verdict>
 }
 
 export declare function clientAddress(req: RequestLike): string | undefined

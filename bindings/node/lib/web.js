@@ -8,6 +8,12 @@ const { expect, options: optionsObject, rangeError, typeError, whole } = require
 const { KeyedLimiter } = require('./limiter')
 const { Concurrency } = require('./concurrency')
 const { insufficientCreditsBody, rateLimitBody } = require('./http')
+const { RedisAllOf, RedisLimiter } = require('./redis')
+
+/** A limiter a rule may use: in this process, or in Redis (whose decisions are promises). */
+function isLimiter(value) {
+  return value instanceof KeyedLimiter || value instanceof RedisLimiter || value instanceof RedisAllOf
+}
 
 const STYLES = ['ietf', 'draft-8', 'draft-7', 'draft-6', 'legacy']
 
@@ -50,7 +56,7 @@ function costOption(cost, name) {
  */
 function ruleOption(rule, i) {
   const r = optionsObject(rule, `rules[${i}]`)
-  expect(r.limiter instanceof KeyedLimiter, `rules[${i}].limiter`, 'a ratecell limiter', r.limiter)
+  expect(isLimiter(r.limiter), `rules[${i}].limiter`, 'a ratecell limiter (in process or in Redis)', r.limiter)
   const path = r.path ?? '/'
   expect(typeof path === 'string' && path.startsWith('/'), `rules[${i}].path`, 'a path starting with /', path)
   let methods
@@ -130,8 +136,9 @@ class Limits {
   /**
    * Decides `req`: the concurrency lease first (cheap to give back), then the matching rule
    * (or `route`, a rule given by the route itself), charged only when the lease was granted.
-   * Returns `{ status, headers, body, decision, lease }`: `body` is null when the request
-   * proceeds (with `headers` added to its response); release `lease` when it finishes.
+   * Returns `{ status, headers, body, decision, lease }` (a promise of it when the limiter is
+   * in Redis): `body` is null when the request proceeds (with `headers` added to its
+   * response); release `lease` when it finishes.
    */
   check(req, route) {
     const key = this.#key(req)
@@ -157,11 +164,25 @@ class Limits {
       lease?.release()
       throw error
     }
+    // A limiter in Redis answers with a promise.
+    if (typeof decision?.then === 'function') {
+      return decision.then(
+        (d) => this.#verdict(rule.limiter, d, lease),
+        (error) => {
+          lease?.release()
+          throw error
+        },
+      )
+    }
+    return this.#verdict(rule.limiter, decision, lease)
+  }
+
+  #verdict(limiter, decision, lease) {
     if (!decision.allowed) {
       lease?.release()
-      return this.#refuse(rule.limiter, decision)
+      return this.#refuse(limiter, decision)
     }
-    return { status: 200, headers: this.#fields(rule.limiter, decision), body: null, decision, lease }
+    return { status: 200, headers: this.#fields(limiter, decision), body: null, decision, lease }
   }
 }
 

@@ -29,6 +29,7 @@ mod http;
 mod keyed;
 mod limiter;
 mod options;
+mod redis;
 mod sliding_log;
 mod time;
 mod token_bucket;

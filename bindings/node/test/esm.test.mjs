@@ -22,3 +22,9 @@ test('the package names resolve from ES modules and CommonJS alike, with the fra
   assert.equal(fastify.default, require('ratecell/fastify'))
   assert.equal(typeof fastify.default, 'function')
 })
+
+test('the Redis entry point resolves from ES modules and CommonJS alike', async () => {
+  const require = createRequire(import.meta.url)
+  const esm = await import('ratecell/redis')
+  assert.equal(esm.RedisStore, require('ratecell/redis').RedisStore)
+})

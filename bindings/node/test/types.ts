@@ -40,8 +40,8 @@ void fetchWithRetry('http://127.0.0.1/', undefined, { retry: new RetryPolicy() }
 void wait
 void ratecell.Gcra
 
-const verdict: Verdict = new Limits({ limiter: limiters[0]! }).check({ method: 'GET', url: '/', headers: {} })
-void verdict.status
+const verdict: Verdict | Promise<Verdict> = new Limits({ limiter: limiters[0]! }).check({ method: 'GET', url: '/', headers: {} })
+if (!(verdict instanceof Promise)) void verdict.status
 
 // @ts-expect-error: a cost is a number
 limiters[0]!.check('k', '1')

@@ -1,0 +1,235 @@
+'use strict'
+// Limits in Redis: the shared vectors through the scripts, one quota shared by several
+// clients, keys that expire when fresh, every failure policy with the server stopped and
+// restarted, and the middlewares deciding through Redis. Each run starts a redis-server of
+// its own on a free loopback port (see redis_server.js).
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const Redis = require('ioredis')
+const express = require('express')
+const ratecell = require('..')
+const { RedisStore, RedisUnavailableError } = require('../lib/redis.js')
+const { headerKey, rateLimit } = require('../lib/express.js')
+const { startServer, unavailable } = require('./redis_server')
+
+const skip = unavailable()
+const DIR = path.join(__dirname, '..', '..', '..', 'tests', 'vectors')
+const NEVER = 18446744073709551615n
+
+let server
+let clients = []
+/** A new client of the test server. */
+function client(options) {
+  const c = new Redis({ host: '127.0.0.1', port: server.port, ...options })
+  clients.push(c)
+  return c
+}
+
+test.before(async () => {
+  if (!skip) server = await startServer()
+})
+test.after(async () => {
+  for (const c of clients) c.disconnect()
+  await server?.stop()
+})
+
+let prefixes = 0
+const prefix = () => `t${process.pid}-${++prefixes}`
+
+const ms = (v) => (BigInt(v) === NEVER ? Infinity : Number(BigInt(v)) / 1e6)
+const count = (v) => (BigInt(v) <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : BigInt(v))
+const optionMs = (v) => Number(BigInt(v)) / 1e6
+
+function build(spec) {
+  const quota = () => `${BigInt(spec.limit)}/${BigInt(spec.period_ns)}ns${spec.burst === undefined ? '' : ` burst ${BigInt(spec.burst)}`}`
+  switch (spec.algorithm) {
+    case 'gcra': return ratecell.Gcra.parse(quota())
+    case 'token_bucket': return ratecell.TokenBucket.parse(quota(), { startsEmpty: spec.starts_empty ?? false })
+    case 'burst': return ratecell.Burst.parse(quota(), { burstWindowMs: optionMs(spec.burst_window_ns) })
+    case 'fixed_window': return ratecell.FixedWindow.parse(quota())
+    case 'sliding_window': return ratecell.SlidingWindow.parse(quota())
+    case 'sliding_log': return ratecell.SlidingLog.parse(quota(), { entries: count(spec.entries ?? 64) })
+    case 'credits': return new ratecell.Credits(count(spec.budget))
+    case 'concurrency': return new ratecell.Concurrency(count(spec.limit), { ttlMs: optionMs(spec.ttl_ns) })
+    default: throw new Error(spec.algorithm)
+  }
+}
+
+function expectDecision(d, e, where) {
+  assert.deepEqual(
+    { allowed: d.allowed, limit: d.limit, remaining: d.remaining, retryAfterMs: d.retryAfterMs, resetAfterMs: d.resetAfterMs },
+    { allowed: e.allowed, limit: Number(BigInt(e.limit)), remaining: Number(BigInt(e.remaining)), retryAfterMs: ms(e.retry_after_ns), resetAfterMs: ms(e.reset_after_ns) },
+    where,
+  )
+  if ('refused_by' in e) assert.equal(d.refusedBy === null ? null : Number(d.refusedBy), e.refused_by, where)
+}
+
+async function replay(c, redis) {
+  const clock = new ratecell.ManualClock()
+  // Caller time, replayed exactly; keys outlive the replay's instants.
+  const store = new RedisStore(redis, { prefix: prefix(), clock, floorMs: 600_000, timeoutMs: 5_000 })
+  const limiter = c.limiter.algorithm === 'all_of'
+    ? store.allOf(Object.fromEntries(c.limiter.members.map((m, i) => [String(i), build(m)])))
+    : store.limiter('v', build(c.limiter))
+  const leases = new Map()
+  for (const [i, step] of c.steps.entries()) {
+    const where = `step ${i}: ${JSON.stringify(step)}`
+    if (step.now_ns !== undefined) clock.setNs(BigInt(step.now_ns))
+    const cost = step.costs !== undefined ? Object.fromEntries(step.costs.map((x, j) => [String(j), count(x)])) : count(step.cost ?? 0)
+    if (step.error !== undefined) {
+      const run = step.op === 'top_up' ? limiter.topUp('k', count(step.amount)) : limiter.check('k', cost)
+      await assert.rejects(run, (e) => e instanceof RangeError && e.code === `ERR_RATECELL_${step.error.toUpperCase()}`, where)
+      continue
+    }
+    switch (step.op) {
+      case 'check': expectDecision(await limiter.check('k', cost), step.expect, where); break
+      case 'peek': expectDecision(await limiter.peek('k'), step.expect, where); break
+      case 'reset': await limiter.reset('k'); break
+      case 'top_up': assert.equal(await limiter.topUp('k', count(step.amount)), Number(BigInt(step.remaining)), where); break
+      case 'acquire': {
+        const d = await limiter.acquire('k')
+        expectDecision(d, step.expect, where)
+        assert.equal(d.lease !== null, step.granted, where)
+        if (d.lease !== null) leases.set(step.lease, d.lease)
+        break
+      }
+      case 'release': assert.equal(await leases.get(step.lease).release(), step.done, where); break
+      case 'renew': assert.equal(await leases.get(step.lease).renew(), step.done, where); break
+      default: throw new Error(`unknown op ${step.op}`)
+    }
+  }
+}
+
+test('the shared vectors decide the same through Redis', { skip }, async (t) => {
+  const redis = client()
+  let replayed = 0
+  for (const file of fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()) {
+    for (const c of JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')).cases) {
+      // Reservations are the in-process token bucket's (see vectors.test.js).
+      if (c.steps.some((s) => s.op === 'reserve' || s.op === 'cancel')) continue
+      await t.test(`${file}: ${c.name}`, () => replay(c, redis))
+      replayed++
+    }
+  }
+  assert.ok(replayed > 20, `only ${replayed} cases`)
+})
+
+test('clients of one server share one quota exactly, on the server clock', { skip }, async () => {
+  const p = prefix()
+  const stores = [client(), client(), client()].map((r) => new RedisStore(r, { prefix: p }))
+  const limiters = stores.map((s) => s.limiter('plan', new ratecell.Gcra('25/hour')))
+  const decisions = await Promise.all(Array.from({ length: 60 }, (_, i) => limiters[i % 3].check('shared-key')))
+  assert.equal(decisions.filter((d) => d.allowed).length, 25)
+  const refused = decisions.find((d) => !d.allowed)
+  assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 144_000)
+})
+
+test('a key expires when its state is fresh again, and a peek writes nothing', { skip }, async () => {
+  const redis = client()
+  const limiter = new RedisStore(redis, { prefix: prefix() }).limiter('free', new ratecell.Gcra('10/second'))
+  await limiter.peek('idle')
+  assert.equal(await redis.exists(limiter.redisKey('idle')), 0)
+  const d = await limiter.check('busy', 3)
+  const pttl = await redis.pttl(limiter.redisKey('busy'))
+  assert.ok(pttl > 0 && pttl <= Math.ceil(d.resetAfterMs), `${pttl} ms to live, reset after ${d.resetAfterMs}`)
+  await limiter.reset('busy')
+  assert.equal(await redis.exists(limiter.redisKey('busy')), 0)
+})
+
+test('keys are named with the prefix and a cluster hash tag per user key', { skip }, () => {
+  const store = new RedisStore(client(), { prefix: 'app' })
+  assert.equal(store.limiter('free', new ratecell.Gcra('1/second')).redisKey('user-42'), 'app:{user-42}:free')
+})
+
+test('with the server down each failure policy decides without waiting, and Redis is used again once it is back', { skip }, async (t) => {
+  const own = await startServer()
+  const redis = new Redis({ host: '127.0.0.1', port: own.port, maxRetriesPerRequest: 1, retryStrategy: () => 20 })
+  clients.push(redis)
+  const store = new RedisStore(redis, { prefix: prefix(), timeoutMs: 200, retryMs: 300 })
+  const policy = new ratecell.Gcra('2/hour')
+  const erroring = store.limiter('e', policy)
+  const open = store.limiter('o', policy, { onFailure: 'open' })
+  const closed = store.limiter('c', policy, { onFailure: 'closed' })
+  const local = new ratecell.Gcra('1/hour')
+  const fallback = store.limiter('f', policy, { onFailure: local })
+  assert.equal((await erroring.check('k')).allowed, true)
+
+  await own.stop()
+  await assert.rejects(erroring.check('k'), (e) => e instanceof RedisUnavailableError && e.code === 'ERR_RATECELL_REDIS_UNAVAILABLE')
+  const started = performance.now()
+  // The circuit is open: no call waits for a timeout.
+  assert.deepEqual(await open.check('k'), { allowed: true, limit: 2, remaining: 2, retryAfterMs: 0, resetAfterMs: 0 })
+  const refused = await closed.check('k')
+  assert.equal(refused.allowed, false)
+  assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 300)
+  assert.equal((await fallback.check('k')).allowed, true)
+  assert.equal((await fallback.check('k')).allowed, false, 'the local limiter has its own, smaller quota')
+  for (let i = 0; i < 100; i++) await assert.rejects(erroring.check('k'), RedisUnavailableError)
+  assert.ok(performance.now() - started < 150, 'an outage costs no timeouts')
+
+  const back = await startServer(own.port)
+  t.after(() => back.stop())
+  // Reconnected and past retryMs, Redis decides again (its state starts fresh: the server
+  // kept nothing).
+  let d
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    try {
+      d = await erroring.check('k')
+      break
+    } catch (e) {
+      assert.ok(e instanceof RedisUnavailableError)
+    }
+  }
+  assert.equal(d?.remaining, 1)
+  assert.equal((await closed.check('k')).remaining, 1)
+})
+
+test('the Express middleware enforces a limit kept in Redis', { skip }, async (t) => {
+  const store = new RedisStore(client(), { prefix: prefix() })
+  const app = express()
+  app.use(rateLimit({ limiter: store.limiter('free', new ratecell.Gcra('2/minute')), key: headerKey('X-API-Key'), headerStyle: 'legacy' }))
+  app.get('/', (req, res) => res.send('ok'))
+  const s = await new Promise((resolve) => { const x = app.listen(0, '127.0.0.1', () => resolve(x)) })
+  t.after(() => new Promise((resolve) => { s.close(resolve); s.closeAllConnections() }))
+  const url = `http://127.0.0.1:${s.address().port}/`
+  const get = () => fetch(url, { headers: { 'x-api-key': 'alice' } })
+  assert.equal((await get()).status, 200)
+  const second = await get()
+  assert.equal(second.headers.get('x-ratelimit-remaining'), '0')
+  const refused = await get()
+  assert.equal(refused.status, 429)
+  assert.equal((await refused.json()).error.code, 'rate_limit_exceeded')
+  assert.equal(refused.headers.get('retry-after'), '30')
+})
+
+test('the Fastify plugin enforces an all-or-nothing limit kept in Redis', { skip }, async (t) => {
+  const Fastify = require('fastify')
+  const store = new RedisStore(client(), { prefix: prefix() })
+  const api = store.allOf({ plan: new ratecell.Gcra('10/minute'), analysis: new ratecell.Gcra('1/minute') })
+  const app = Fastify({ forceCloseConnections: true })
+  await app.register(require('../lib/fastify.js'), { limiter: api, key: () => 'k' })
+  app.post('/v1/analysis', async () => 'done')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.after(() => app.close())
+  const url = `http://127.0.0.1:${app.server.address().port}/v1/analysis`
+  assert.equal((await fetch(url, { method: 'POST' })).status, 200)
+  const refused = await fetch(url, { method: 'POST' })
+  assert.equal(refused.status, 429)
+  assert.equal(refused.headers.get('ratelimit-policy'), '"default";q=1;w=60')
+})
+
+test('Redis limiter arguments are checked', { skip }, () => {
+  const store = new RedisStore(client())
+  const g = new ratecell.Gcra('1/second')
+  assert.throws(() => new RedisStore({}), TypeError)
+  assert.throws(() => new RedisStore(client(), { timeoutMs: -1 }), RangeError)
+  assert.throws(() => store.limiter('', g), TypeError)
+  assert.throws(() => store.limiter('x', {}), TypeError)
+  assert.throws(() => store.limiter('x', g, { onFailure: 'maybe' }), RangeError)
+  assert.throws(() => store.allOf([g]), TypeError)
+  assert.throws(() => store.limiter('x', new ratecell.AllOf([g])), TypeError)
+})
