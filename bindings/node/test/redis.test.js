@@ -127,6 +127,30 @@ test('clients of one server share one quota exactly, on the server clock', { ski
   assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 144_000)
 })
 
+test('several processes sharing one quota admit exactly the quota in total', { skip }, async () => {
+  const p = prefix()
+  // Each process checks the same key 40 times, as fast as it can, and prints how many were admitted.
+  const code = `
+    const Redis = require(${JSON.stringify(require.resolve('ioredis'))})
+    const { Gcra } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const { RedisStore } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'redis.js'))})
+    const redis = new Redis({ host: '127.0.0.1', port: Number(process.argv[1]) })
+    const limiter = new RedisStore(redis, { prefix: process.argv[2], timeoutMs: 5000 }).limiter('plan', new Gcra('50/hour'))
+    Promise.all(Array.from({ length: 40 }, () => limiter.check('shared'))).then((ds) => {
+      console.log(ds.filter((d) => d.allowed).length)
+      redis.disconnect()
+    })`
+  const { spawn } = require('node:child_process')
+  const run = () => new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', code, String(server.port), p], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (b) => { out += b })
+    child.once('exit', (status) => (status === 0 ? resolve(Number(out.trim())) : reject(new Error(`worker exited with ${status}`))))
+  })
+  const admitted = await Promise.all([run(), run(), run(), run()])
+  assert.equal(admitted.reduce((a, b) => a + b, 0), 50, `admitted per process: ${admitted}`)
+})
+
 test('a key expires when its state is fresh again, and a peek writes nothing', { skip }, async () => {
   const redis = client()
   const limiter = new RedisStore(redis, { prefix: prefix() }).limiter('free', new ratecell.Gcra('10/second'))
