@@ -102,6 +102,24 @@ test('a concurrency slot is held while the reply runs and released when it finis
   assert.equal(sessions.peek('one').remaining, 1)
 })
 
+test('a concurrency slot comes back when the client goes away before the reply', async (t) => {
+  const sessions = new Concurrency(1, { ttlMs: 60_000 })
+  let arrived
+  const reached = new Promise((resolve) => { arrived = resolve })
+  const base = await serve(t, { concurrency: sessions, key: () => 'one' }, (app) => {
+    app.get('/hang', (request, reply) => { arrived(reply.raw); return new Promise(() => {}) })
+  })
+  const abort = new AbortController()
+  const hung = fetch(`${base}/hang`, { signal: abort.signal }).catch((e) => e)
+  const raw = await reached
+  assert.equal(sessions.peek('one').remaining, 0)
+  const closed = new Promise((resolve) => raw.once('close', resolve))
+  abort.abort()
+  await hung
+  await closed
+  assert.equal(sessions.peek('one').remaining, 1)
+})
+
 test('a cost above the capacity is a server error, not a crash', async (t) => {
   const base = await serve(t, { limiter: new Gcra('5/second'), cost: 6 }, (app) => {
     app.get('/', async () => 'never')
