@@ -109,6 +109,8 @@ class RedisStore {
     this.#redis = redis
     this.#prefix = o.prefix ?? 'ratecell'
     expect(typeof this.#prefix === 'string', 'prefix', 'a string', this.#prefix)
+    // The braces of a key name are its Redis Cluster hash tag: the user key's, not the prefix's.
+    if (/[{}]/.test(this.#prefix)) throw rangeError(`prefix must not contain braces, got ${JSON.stringify(this.#prefix)}`)
     this.#timeoutMs = milliseconds(o.timeoutMs ?? 250, 'timeoutMs')
     this.#retryMs = milliseconds(o.retryMs ?? 1000, 'retryMs')
     this.#floor = String(Math.ceil(milliseconds(o.floorMs ?? 0, 'floorMs')))
@@ -247,12 +249,12 @@ class RedisLimiter {
   }
 
   /** Decides a request of `cost` (default 1) for `key`, recording it when admitted. */
-  check(key, c) {
+  async check(key, c) {
     return this.#decide(key, cost(c))
   }
 
   /** The key's standing, recording nothing. */
-  peek(key) {
+  async peek(key) {
     return this.#decide(key, '0')
   }
 
@@ -344,7 +346,7 @@ class RedisAllOf {
   }
 
   /** Every member's standing for `key`, recording nothing. */
-  peek(key) {
+  async peek(key) {
     return this.check(key, 0)
   }
 

@@ -246,11 +246,24 @@ test('the Fastify plugin enforces an all-or-nothing limit kept in Redis', { skip
   assert.equal(refused.headers.get('ratelimit-policy'), '"default";q=1;w=60')
 })
 
+test('bad keys and costs reject with the codes of the in-process limiters and touch nothing', { skip }, async () => {
+  const limiter = new RedisStore(client(), { prefix: prefix() }).limiter('free', new ratecell.Gcra('5/second'))
+  const rejects = (promise, cls, code) => assert.rejects(promise, (e) => e instanceof cls && e.code === code)
+  await rejects(limiter.check(5), TypeError, 'ERR_RATECELL_INVALID_ARG_TYPE')
+  await rejects(limiter.check('k', 'one'), TypeError, 'ERR_RATECELL_INVALID_ARG_TYPE')
+  for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 60]) await rejects(limiter.check('k', bad), RangeError, 'ERR_RATECELL_INVALID_ARG_VALUE')
+  await rejects(limiter.check('k', 6), RangeError, 'ERR_RATECELL_INSUFFICIENT_CAPACITY')
+  await rejects(limiter.topUp('k', 1), TypeError, 'ERR_RATECELL_INVALID_ARG_TYPE')
+  assert.equal((await limiter.peek('k')).remaining, 5)
+})
+
 test('Redis limiter arguments are checked', { skip }, () => {
   const store = new RedisStore(client())
   const g = new ratecell.Gcra('1/second')
   assert.throws(() => new RedisStore({}), TypeError)
   assert.throws(() => new RedisStore(client(), { timeoutMs: -1 }), RangeError)
+  assert.throws(() => new RedisStore(client(), { prefix: 'a{b}' }), RangeError)
+  assert.throws(() => new RedisStore(client(), { clock: Date }), TypeError)
   assert.throws(() => store.limiter('', g), TypeError)
   assert.throws(() => store.limiter('x', {}), TypeError)
   assert.throws(() => store.limiter('x', g, { onFailure: 'maybe' }), RangeError)
