@@ -35,5 +35,6 @@ node-types: $(NODE_READY) ## Node: tsc --strict over the typed tests and example
 node-demo: node-build ## Node: enforce the published tiers, printing decisions and headers
 	$(NODE) $(NODE_DIR)/examples/tiers.js
 
-node-bench: node-build ## Node: ns per check against rate-limiter-flexible, one key and 10,000 keys, with ratios
+node-bench: node-build redis-server-installed ## Node: ns per check against rate-limiter-flexible (one key, 10,000 keys), and decisions per second through Redis, with ratios
 	$(NODE) benches/node/bench.js
+	RATECELL_REDIS_SERVER=$$(command -v $(REDIS_SERVER)) $(NODE) benches/node/redis_bench.js
