@@ -10,8 +10,10 @@ const store = new RedisStore(new Redis('redis://127.0.0.1:6379'), { prefix: 'api
 // The Free tier, one quota for every instance; if Redis goes away, each of 4 instances
 // enforces a quarter of it on its own until Redis answers again.
 const free = store.limiter('free', Burst.parse('100/minute burst 120', { burstWindowMs: 10_000 }), {
-  onFailure: Burst.parse('25/minute burst 30', { burstWindowMs: 10_000 }),
+  onFailure: { share: 1 / 4 },
 })
+// Or a limiter of its own while Redis is away.
+const search = store.limiter('search', new Gcra('600/minute'), { onFailure: new Gcra('100/minute') })
 // A plan limit and an endpoint-group limit, all or nothing, in one round trip.
 const analysis = store.allOf({ plan: new Gcra('60/minute'), analysis: new Gcra('30/minute') })
 
@@ -27,4 +29,4 @@ async function spend(key: string): Promise<boolean> {
   }
 }
 
-export { app, spend }
+export { app, search, spend }

@@ -20,8 +20,11 @@ export interface RedisStoreOptions {
   clock?: ManualClock
 }
 
-/** What a limiter answers while Redis is unavailable: reject, admit, refuse, or decide in this process. */
-export type FailurePolicy = 'error' | 'open' | 'closed' | Limiter
+/**
+ * What a limiter answers while Redis is unavailable: reject, admit, refuse, decide in this
+ * process with a share of the quota, or with a limiter of its own.
+ */
+export type FailurePolicy = 'error' | 'open' | 'closed' | { share: number } | Limiter
 
 /** Redis could not decide (unreachable, too slow, or left alone after a failure). */
 export declare class RedisUnavailableError extends Error {

@@ -7,8 +7,9 @@
 const { createHash } = require('node:crypto')
 const { native } = require('./native')
 const { expect, milliseconds, options: optionsObject, rangeError, typeError } = require('./error')
-const { KeyedLimiter, nativeOf } = require('./limiter')
+const { Burst, Credits, FixedWindow, Gcra, KeyedLimiter, SlidingLog, SlidingWindow, TokenBucket, clockOf, nativeOf } = require('./limiter')
 const { Concurrency } = require('./concurrency')
+const { AllOf } = require('./all_of')
 const { ManualClock } = require('./time')
 
 const NEVER = 18446744073709551615n
@@ -171,8 +172,8 @@ class RedisStore {
    * SlidingWindow, SlidingLog, Burst, Credits or Concurrency: its policy is taken, its
    * in-process keys are not used). `onFailure`: `"error"` (the default: reject with a
    * RedisUnavailableError), `"open"` (admit), `"closed"` (refuse until Redis is tried
-   * again), or a limiter deciding in this process meanwhile (for example the same algorithm
-   * with a share of the quota).
+   * again), `{ share }` (decide in this process with the same algorithm and that fraction
+   * of the quota, for example 1/4 with 4 instances), or a limiter deciding in this process.
    */
   limiter(name, limiter, options) {
     return new RedisLimiter(this, name, limiter, options)
@@ -184,11 +185,50 @@ class RedisStore {
   }
 }
 
-function failureOption(value) {
+/**
+ * The same algorithm as `limiter` with `share` (0 < share <= 1) of its counts (limits, bursts,
+ * budgets, rounded down, at least 1); periods and windows are kept. On the same clock.
+ */
+function scaled(limiter, share) {
+  const { algorithm, params } = native.redisParams(nativeOf(limiter))
+  const p = params.map(BigInt)
+  const of = (n) => {
+    const v = BigInt(Math.floor(Number(n) * share))
+    return v < 1n ? 1n : v
+  }
+  const clock = clockOf(limiter)
+  switch (algorithm) {
+    case 'gcra':
+      return new Gcra(`${of(p[0])}/${p[1]}ns burst ${of(p[2])}`, { clock })
+    case 'token_bucket':
+      return new TokenBucket(`${of(p[0])}/${p[1]}ns burst ${of(p[2])}`, { startsEmpty: p[3] === 1n, clock })
+    case 'fixed_window':
+      return new FixedWindow(`${of(p[0])}/${p[1]}ns`, { clock })
+    case 'sliding_window':
+      return new SlidingWindow(`${of(p[0])}/${p[1]}ns`, { clock })
+    case 'sliding_log':
+      return new SlidingLog(`${of(p[0])}/${p[1]}ns`, { entries: Number(of(p[2])), clock })
+    case 'burst':
+      return new Burst(`${of(p[0])}/${p[1]}ns burst ${of(p[2])}`, { burstWindowMs: Number(p[3]) / 1e6, clock })
+    case 'credits':
+      return new Credits(of(p[0]), { clock })
+    default:
+      throw typeError(`a ${algorithm} limit in Redis fails open, closed or with an error`)
+  }
+}
+
+/** `onFailure`: a policy name, a limiter, or `{ share }` (made into a limiter by `make`). */
+function failureOption(value, make) {
   if (value === undefined) return 'error'
   if (value instanceof KeyedLimiter && !(value instanceof Concurrency)) return value
-  expect(typeof value === 'string', 'onFailure', '"error", "open", "closed" or a limiter', value)
-  if (!FAILURE_POLICIES.includes(value)) throw rangeError(`onFailure must be "error", "open", "closed" or a limiter, got ${JSON.stringify(value)}`)
+  if (typeof value === 'object' && value !== null && !(value instanceof KeyedLimiter)) {
+    const { share } = value
+    expect(typeof share === 'number', 'onFailure.share', 'a number', share)
+    if (!(share > 0 && share <= 1)) throw rangeError(`onFailure.share must be a fraction of the quota above 0 and at most 1, got ${share}`)
+    return make(share)
+  }
+  expect(typeof value === 'string', 'onFailure', '"error", "open", "closed", { share } or a limiter', value)
+  if (!FAILURE_POLICIES.includes(value)) throw rangeError(`onFailure must be "error", "open", "closed", { share } or a limiter, got ${JSON.stringify(value)}`)
   return value
 }
 
@@ -222,7 +262,7 @@ class RedisLimiter {
     this.#limiter = limiter
     this.#args = [algorithm, ...params]
     this.#script = algorithm
-    this.#onFailure = failureOption(o.onFailure)
+    this.#onFailure = failureOption(o.onFailure, (share) => scaled(limiter, share))
     if (limiter instanceof Concurrency && this.#onFailure instanceof KeyedLimiter) {
       throw typeError('a Concurrency limit in Redis fails open, closed or with an error')
     }
@@ -320,7 +360,9 @@ class RedisAllOf {
       const { algorithm, params } = native.redisParams(nativeOf(m))
       return [algorithm, ...params]
     })
-    this.#onFailure = failureOption(o.onFailure)
+    this.#onFailure = failureOption(o.onFailure, (share) => {
+      return new AllOf(Object.fromEntries(this.#names.map((n, i) => [n, scaled(this.#members[i], share)])))
+    })
   }
 
   get policy() {
@@ -339,7 +381,10 @@ class RedisAllOf {
     } catch (error) {
       if (!(error instanceof RedisUnavailableError)) throw error
       const capacity = Math.min(...this.#members.map((m) => m.policy.capacity))
-      return { ...fallback(this.#onFailure, this.#store, capacity, (l, k, c2) => l.check(k, Number(c2)), key, costs[0], error), refusedBy: null, tightest: null }
+      // A local AllOf is charged each member's cost; another limiter the first member's.
+      const local = (l, k) => l.check(k, l.names === undefined ? Number(costs[0]) : costs.map(Number))
+      const d = fallback(this.#onFailure, this.#store, capacity, local, key, costs[0], error)
+      return { refusedBy: null, tightest: null, ...d }
     }
     const refused = Number(reply[7])
     return { ...decision(reply), refusedBy: refused < 0 ? null : this.#names[refused], tightest: this.#names[Number(reply[8])] ?? null }

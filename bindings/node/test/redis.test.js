@@ -179,6 +179,8 @@ test('with the server down each failure policy decides without waiting, and Redi
   const closed = store.limiter('c', policy, { onFailure: 'closed' })
   const local = new ratecell.Gcra('1/hour')
   const fallback = store.limiter('f', policy, { onFailure: local })
+  const quarter = store.limiter('q', new ratecell.Gcra('8/hour'), { onFailure: { share: 0.25 } })
+  const both = store.allOf({ plan: new ratecell.Gcra('8/hour'), group: new ratecell.Gcra('40/hour') }, { onFailure: { share: 0.25 } })
   assert.equal((await erroring.check('k')).allowed, true)
 
   await own.stop()
@@ -191,6 +193,10 @@ test('with the server down each failure policy decides without waiting, and Redi
   assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 300)
   assert.equal((await fallback.check('k')).allowed, true)
   assert.equal((await fallback.check('k')).allowed, false, 'the local limiter has its own, smaller quota')
+  const shared = [await quarter.check('k'), await quarter.check('k'), await quarter.check('k')]
+  assert.deepEqual(shared.map((d) => [d.allowed, d.limit]), [[true, 2], [true, 2], [false, 2]], 'a quarter of 8')
+  const joint = [await both.check('k'), await both.check('k'), await both.check('k')]
+  assert.deepEqual(joint.map((d) => [d.allowed, d.refusedBy]), [[true, null], [true, null], [false, 'plan']])
   for (let i = 0; i < 100; i++) await assert.rejects(erroring.check('k'), RedisUnavailableError)
   assert.ok(performance.now() - started < 150, 'an outage costs no timeouts')
 
@@ -267,6 +273,9 @@ test('Redis limiter arguments are checked', { skip }, () => {
   assert.throws(() => store.limiter('', g), TypeError)
   assert.throws(() => store.limiter('x', {}), TypeError)
   assert.throws(() => store.limiter('x', g, { onFailure: 'maybe' }), RangeError)
+  for (const share of [0, -0.5, 1.5, NaN]) assert.throws(() => store.limiter('x', g, { onFailure: { share } }), RangeError)
+  assert.throws(() => store.limiter('x', g, { onFailure: { share: '1/4' } }), TypeError)
+  assert.throws(() => store.limiter('x', new ratecell.Concurrency(2, { ttlMs: 1000 }), { onFailure: { share: 0.5 } }), TypeError)
   assert.throws(() => store.allOf([g]), TypeError)
   assert.throws(() => store.limiter('x', new ratecell.AllOf([g])), TypeError)
 })
