@@ -1,7 +1,7 @@
 // Limits shared by every process through Redis, type-checked by `tsc --strict` in `make test`.
 import express from 'express'
 import Redis from 'ioredis'
-import { Burst, Gcra } from 'ratecell'
+import { Burst, Gcra, TokenBucket } from 'ratecell'
 import { headerKey, rateLimit } from 'ratecell/express'
 import { RedisStore, RedisUnavailableError } from 'ratecell/redis'
 
@@ -30,3 +30,11 @@ async function spend(key: string): Promise<boolean> {
 }
 
 export { app, search, spend }
+
+async function upload(store: RedisStore, bytes: number): Promise<number> {
+  const bandwidth = store.limiter('bytes', new TokenBucket('1000000/second'))
+  const r = await bandwidth.reserve('uploads', bytes, { maxWaitMs: 2_000 })
+  if (!r.committed) return -1
+  return r.delayMs
+}
+void upload

@@ -37,6 +37,14 @@ export interface RedisLease {
   renew(): Promise<boolean>
 }
 
+export interface RedisReservation {
+  readonly committed: boolean
+  readonly delayMs: number
+  readonly readyAtNs: bigint
+  /** Gives the tokens back, once; the whole tokens returned. */
+  cancel(): Promise<number>
+}
+
 export declare class RedisLimiter {
   readonly policy: Policy
   redisKey(key?: string): string
@@ -45,6 +53,8 @@ export declare class RedisLimiter {
   reset(key?: string): Promise<void>
   /** Credits only: the credits left. */
   topUp(key: string | undefined, amount: number | bigint): Promise<number>
+  /** TokenBucket only: tokens taken ahead of their refill when they come within maxWaitMs. */
+  reserve(key: string | undefined, cost?: number | bigint, options?: { maxWaitMs?: number }): Promise<RedisReservation>
   /** Concurrency only. */
   acquire(key?: string): Promise<Decision & { lease: RedisLease | null }>
   headers(decision: Decision, style?: HeaderStyle, options?: HeaderOptions): Record<string, string>

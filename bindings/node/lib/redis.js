@@ -311,6 +311,34 @@ class RedisLimiter {
   }
 
   /**
+   * TokenBucket: reserves `cost` tokens for `key`, borrowing against future refills, and takes
+   * them when they are there within `maxWaitMs` (default 0). Resolves with `{ committed,
+   * delayMs, readyAtNs, cancel() }`; `cancel()` gives the tokens back (once) and resolves
+   * with the whole tokens returned.
+   */
+  async reserve(key, c, options) {
+    expect(this.#args[0] === 'token_bucket', 'this limiter', 'a TokenBucket limiter', this.#limiter)
+    const amount = cost(c)
+    const o = optionsObject(options)
+    const maxWait = BigInt(Math.round(milliseconds(o.maxWaitMs ?? 0, 'maxWaitMs') * 1e6)).toString()
+    const redisKey = this.redisKey(key)
+    const reply = await this.#store.call('token_bucket', [redisKey], 'reserve', [...this.#args, amount, maxWait])
+    const [committed, readyAt, delay, ready, serial, latestBefore] = reply.slice(2).map(String)
+    let cancelled = committed !== '1'
+    return {
+      committed: committed === '1',
+      delayMs: ms(delay),
+      readyAtNs: BigInt(readyAt),
+      cancel: async () => {
+        if (cancelled) return 0
+        cancelled = true
+        const r = await this.#store.call('token_bucket', [redisKey], 'cancel', [...this.#args, amount, ready, readyAt, serial, latestBefore])
+        return Number(r[2])
+      },
+    }
+  }
+
+  /**
    * Concurrency: one lease for `key`; the decision carries `lease` (with an async
    * `release()`) when allowed.
    */
