@@ -125,6 +125,42 @@ test('the shared vectors decide the same through Redis', { skip }, async (t) => 
   assert.ok(replayed > 20, `only ${replayed} cases`)
 })
 
+test('random traffic decides the same through Redis and in this process, field by field', { skip }, async () => {
+  const redis = client()
+  // A small deterministic generator: the same traffic on every run.
+  let seed = 0x2545f491
+  const random = (n) => {
+    seed = (seed * 1103515245 + 12345) >>> 0
+    return seed % n
+  }
+  const policies = {
+    gcra: (clock) => new ratecell.Gcra('7/1500ms burst 4', { clock }),
+    token_bucket: (clock) => new ratecell.TokenBucket('5/second burst 3', { clock }),
+    fixed_window: (clock) => new ratecell.FixedWindow('6/second', { clock }),
+    sliding_window: (clock) => new ratecell.SlidingWindow('6/second', { clock }),
+    sliding_log: (clock) => new ratecell.SlidingLog('5/second', { clock }),
+    burst: (clock) => ratecell.Burst.parse('6/10s burst 8', { burstWindowMs: 5_000, clock }),
+    credits: (clock) => new ratecell.Credits(40, { clock }),
+  }
+  for (const [name, make] of Object.entries(policies)) {
+    const clock = new ratecell.ManualClock(1_000)
+    const local = make(clock)
+    const shared = new RedisStore(redis, { prefix: prefix(), clock, floorMs: 600_000 }).limiter(name, make(clock))
+    for (let i = 0; i < 150; i++) {
+      clock.advanceNs(BigInt(random(400_000_000)))
+      const key = `k${random(3)}`
+      const op = random(10)
+      if (op === 0) {
+        local.reset(key)
+        await shared.reset(key)
+        continue
+      }
+      const c = op === 1 ? 0 : 1 + random(local.policy.capacity === Infinity ? 9 : local.policy.capacity)
+      assert.deepEqual(await shared.check(key, c), local.check(key, c), `${name}, step ${i}: ${key} cost ${c} at ${clock.nowNs()} ns`)
+    }
+  }
+})
+
 test('clients of one server share one quota exactly, on the server clock', { skip }, async () => {
   const p = prefix()
   const stores = [client(), client(), client()].map((r) => new RedisStore(r, { prefix: p }))
