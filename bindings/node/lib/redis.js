@@ -4,87 +4,14 @@
 // redis/scripts (embedded in the native module; calling convention in redis/README.md).
 // Works with an ioredis client (or anything with its promise-based `evalsha` and `script`).
 
-const { createHash } = require('node:crypto')
 const { native } = require('./native')
 const { expect, milliseconds, options: optionsObject, rangeError, typeError } = require('./error')
-const { Burst, Credits, FixedWindow, Gcra, KeyedLimiter, SlidingLog, SlidingWindow, TokenBucket, clockOf, nativeOf } = require('./limiter')
+const { KeyedLimiter, nativeOf } = require('./limiter')
 const { Concurrency } = require('./concurrency')
 const { AllOf } = require('./all_of')
 const { ManualClock } = require('./time')
-
-const NEVER = 18446744073709551615n
-const FAILURE_POLICIES = ['error', 'open', 'closed']
-
-/** The scripts by name, with their SHA1: composed once per process. */
-let scripts
-function script(name) {
-  if (scripts === undefined) {
-    scripts = new Map()
-    for (const { name: n, text } of native.redisScripts()) {
-      scripts.set(n, { text, sha: createHash('sha1').update(text).digest('hex') })
-    }
-  }
-  return scripts.get(name)
-}
-
-/** Redis could not decide (unreachable, too slow, or the circuit is open). */
-class RedisUnavailableError extends Error {
-  constructor(message, cause) {
-    super(message, cause === undefined ? undefined : { cause })
-    this.name = 'RedisUnavailableError'
-    this.code = 'ERR_RATECELL_REDIS_UNAVAILABLE'
-  }
-}
-
-/** Nanoseconds from a reply (a decimal string) as milliseconds; never is Infinity. */
-function ms(value) {
-  const ns = BigInt(value)
-  return ns === NEVER ? Infinity : Number(ns) / 1e6
-}
-
-/** The decision in `reply` from index 2. */
-function decision(reply) {
-  return {
-    allowed: Number(reply[2]) === 1,
-    limit: Number(reply[3]),
-    remaining: Number(reply[4]),
-    retryAfterMs: ms(reply[5]),
-    resetAfterMs: ms(reply[6]),
-  }
-}
-
-/** Throws the core's error for a reply that is not `ok`. */
-function checkStatus(reply) {
-  const [status] = reply
-  if (status === 'ok') return reply
-  if (status === 'insufficient_capacity') {
-    const e = rangeError(`the cost exceeds the capacity (${reply[2]}): waiting cannot help`)
-    e.code = 'ERR_RATECELL_INSUFFICIENT_CAPACITY'
-    e.capacity = Number(reply[2])
-    throw e
-  }
-  if (status === 'credits_overflow') {
-    const e = rangeError(`the top-up exceeds what the key can be granted (at most ${reply[2]} more)`)
-    e.code = 'ERR_RATECELL_CREDITS_OVERFLOW'
-    e.headroom = Number(reply[2])
-    throw e
-  }
-  throw new Error(`unexpected reply from the ratecell script: ${JSON.stringify(status)}`)
-}
-
-function keyName(key) {
-  if (key === undefined || key === null) return ''
-  expect(typeof key === 'string', 'key', 'a string or undefined', key)
-  return key
-}
-
-function cost(value) {
-  if (value === undefined) return '1'
-  if (typeof value === 'bigint' && value >= 0n) return value.toString()
-  expect(typeof value === 'number', 'cost', 'a number', value)
-  if (!Number.isSafeInteger(value) || value < 0) throw rangeError(`cost must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${value}`)
-  return String(value)
-}
+const { RedisUnavailableError, checkStatus, cost, decision, keyName, ms, script } = require('./redis_protocol')
+const { fallback, failureOption, scaled } = require('./redis_failure')
 
 /**
  * Where limits live in Redis. `redis`: an ioredis client. Options: `prefix` (default
@@ -183,64 +110,6 @@ class RedisStore {
   allOf(members, options) {
     return new RedisAllOf(this, members, options)
   }
-}
-
-/**
- * The same algorithm as `limiter` with `share` (0 < share <= 1) of its counts (limits, bursts,
- * budgets, rounded down, at least 1); periods and windows are kept. On the same clock.
- */
-function scaled(limiter, share) {
-  const { algorithm, params } = native.redisParams(nativeOf(limiter))
-  const p = params.map(BigInt)
-  const of = (n) => {
-    const v = BigInt(Math.floor(Number(n) * share))
-    return v < 1n ? 1n : v
-  }
-  const clock = clockOf(limiter)
-  switch (algorithm) {
-    case 'gcra':
-      return new Gcra(`${of(p[0])}/${p[1]}ns burst ${of(p[2])}`, { clock })
-    case 'token_bucket':
-      return new TokenBucket(`${of(p[0])}/${p[1]}ns burst ${of(p[2])}`, { startsEmpty: p[3] === 1n, clock })
-    case 'fixed_window':
-      return new FixedWindow(`${of(p[0])}/${p[1]}ns`, { clock })
-    case 'sliding_window':
-      return new SlidingWindow(`${of(p[0])}/${p[1]}ns`, { clock })
-    case 'sliding_log':
-      return new SlidingLog(`${of(p[0])}/${p[1]}ns`, { entries: Number(of(p[2])), clock })
-    case 'burst':
-      return new Burst(`${of(p[0])}/${p[1]}ns burst ${of(p[2])}`, { burstWindowMs: Number(p[3]) / 1e6, clock })
-    case 'credits':
-      return new Credits(of(p[0]), { clock })
-    default:
-      throw typeError(`a ${algorithm} limit in Redis fails open, closed or with an error`)
-  }
-}
-
-/** `onFailure`: a policy name, a limiter, or `{ share }` (made into a limiter by `make`). */
-function failureOption(value, make) {
-  if (value === undefined) return 'error'
-  if (value instanceof KeyedLimiter && !(value instanceof Concurrency)) return value
-  if (typeof value === 'object' && value !== null && !(value instanceof KeyedLimiter)) {
-    const { share } = value
-    expect(typeof share === 'number', 'onFailure.share', 'a number', share)
-    if (!(share > 0 && share <= 1)) throw rangeError(`onFailure.share must be a fraction of the quota above 0 and at most 1, got ${share}`)
-    return make(share)
-  }
-  expect(typeof value === 'string', 'onFailure', '"error", "open", "closed", { share } or a limiter', value)
-  if (!FAILURE_POLICIES.includes(value)) throw rangeError(`onFailure must be "error", "open", "closed", { share } or a limiter, got ${JSON.stringify(value)}`)
-  return value
-}
-
-/** What a limiter answers while Redis is unavailable. */
-function fallback(policy, store, capacity, local, key, c, error) {
-  if (policy === 'error') throw error
-  if (policy === 'open') return { allowed: true, limit: capacity, remaining: capacity, retryAfterMs: 0, resetAfterMs: 0 }
-  if (policy === 'closed') {
-    const wait = store.retryInMs
-    return { allowed: false, limit: capacity, remaining: 0, retryAfterMs: wait, resetAfterMs: wait }
-  }
-  return local(policy, key, c)
 }
 
 /** One limiter in a RedisStore; `check`, `peek` and `reset` return promises. */
