@@ -8,6 +8,8 @@ CC ?= cc
 NO_STD_TARGETS := thumbv7em-none-eabihf thumbv6m-none-eabi
 PREFIX ?= /usr/local
 
+include benches/bench.mk
+
 # Pinned tools, installed into .tools/ on first use.
 TOOLS := $(CURDIR)/.tools
 CBINDGEN_VERSION := 0.29.4
@@ -26,7 +28,7 @@ include bindings/python/python.mk
 include bindings/node/node.mk
 
 .PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build vectors-bless \
-	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test install
+	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test c-bench c-bench-build install
 
 help: ## Show the targets and what they do
 	@echo "ratecell make targets:"
@@ -45,7 +47,7 @@ demo: ## Run the main job: published API tiers enforced in every language, print
 	@echo "== Node"
 	$(MAKE) --no-print-directory node-demo
 
-test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test py-test node-test bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
+test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test py-test node-test bench-build c-bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
 	@echo "make test: all checks passed"
 
 fmt-check: ## Check formatting
@@ -67,8 +69,11 @@ bench-build: ## Check that the benchmarks build
 vectors-bless: ## Fill in the expectations of tests/vectors/*.json from the reference models
 	RATECELL_BLESS=1 $(CARGO) test -q -p ratecell-reference --test vectors
 
-bench: py-bench node-bench ## Run the benchmarks (criterion, and the Python peer comparison)
-	$(CARGO) bench --workspace
+bench: node-build redis-server-installed ## Run every benchmark (Rust, C, Python, Node) and write target/bench-results/report.md
+	mkdir -p $(BENCH_RESULTS)
+	touch $(BENCH_RESULTS)/.started
+	$(MAKE) --no-print-directory bench-rust bench-c bench-python bench-node
+	$(MAKE) --no-print-directory bench-report
 
 $(CBINDGEN):
 	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root $(TOOLS)
@@ -116,6 +121,13 @@ c-demo: c-lib ## Run the C example
 	mkdir -p $(C_OUT)/bin
 	$(CC) $(C_FLAGS) -o $(C_OUT)/bin/example $(C_DIR)/example.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
 	$(C_OUT)/bin/example
+
+c-bench-build: c-lib ## Check that the C benchmark compiles and links (times nothing)
+	mkdir -p $(C_OUT)/bin
+	$(CC) -O2 $(C_FLAGS) -o $(C_OUT)/bin/bench benches/c/bench.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
+
+c-bench: c-bench-build ## Per-call cost of the C API next to the Rust core on the same workloads, with the ratio
+	rust="$$($(CARGO) bench -q -p ratecell-benches --bench c_api -- --raw)" && $(C_OUT)/bin/bench $$rust
 
 install: c-lib ## Install libratecell, ratecell.h and ratecell.pc under PREFIX (default /usr/local)
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include

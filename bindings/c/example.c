@@ -1,5 +1,6 @@
 /* ratecell from C: the Free tier (100 requests/minute, bursts of 120) for one API key, with
- * the policy and the key's state in static memory and time passed in nanoseconds.
+ * the policy and the key's state in static memory and time passed in nanoseconds, then the
+ * response a server sends with the first denial: headers in two styles and the 429 body.
  *
  *   cc example.c $(pkg-config --cflags --libs ratecell)
  */
@@ -18,6 +19,30 @@ static int fail(const char *what, ratecell_status status) {
   return 1;
 }
 
+/* Prints the response fields for `d` in `style`, and the 429 body when `d` is a denial.
+ * `unix_now_ns` is the wall-clock time of the decision (for X-RateLimit-Reset, reset_at). */
+static int print_response(const ratecell_quota *quota, const ratecell_decision *d,
+                          uint32_t style, uint64_t unix_now_ns) {
+  ratecell_header_policy policy;
+  ratecell_status st = ratecell_header_policy_init("free", quota, d, &policy);
+  if (st != RATECELL_STATUS_OK) return fail("header policy", st);
+  ratecell_headers headers = {
+      .style = style, .policies = &policy, .policy_count = 1,
+      .has_unix_now = true, .unix_now_ns = unix_now_ns,
+  };
+  char buf[512];
+  size_t len = 0;
+  st = ratecell_headers_write(&headers, buf, sizeof buf, &len);
+  if (st != RATECELL_STATUS_OK) return fail("headers", st);
+  printf("%s", buf);
+  if (!d->allowed) {
+    st = ratecell_rate_limit_exceeded_write(&headers, NULL, buf, sizeof buf, &len);
+    if (st != RATECELL_STATUS_OK) return fail("429 body", st);
+    printf("  body: %s\n", buf);
+  }
+  return 0;
+}
+
 int main(void) {
   ratecell_quota quota;
   ratecell_status st = ratecell_quota_parse("100/minute burst 120", &quota, NULL);
@@ -28,6 +53,8 @@ int main(void) {
   printf("C: Free tier, %" PRIu64 "/minute burst %" PRIu64 ", 130 requests 10 ms apart\n",
          quota.limit, quota.burst);
   int admitted = 0, denied = 0;
+  ratecell_decision first_denial = {0};
+  uint64_t first_denial_ns = 0;
   for (uint64_t i = 0; i < 130; i++) {
     uint64_t now_ns = i * 10 * MS;
     ratecell_decision d;
@@ -36,7 +63,10 @@ int main(void) {
     if (d.allowed) {
       admitted++;
     } else {
-      denied++;
+      if (denied++ == 0) {
+        first_denial = d;
+        first_denial_ns = now_ns;
+      }
     }
     if (i % 20 == 0 || i >= 118) {
       printf("  t=%5.2fs  %-7s remaining=%-3" PRIu64 " retry_after=%.3fs  reset_after=%.3fs"
@@ -47,5 +77,15 @@ int main(void) {
     }
   }
   printf("  admitted %d, denied %d\n", admitted, denied);
+  /* The server's clock said 2026-01-01T00:00:00Z when the example started. */
+  const uint64_t unix_start_ns = 1767225600ull * 1000000000ull;
+  printf("C: the first denial's response, IETF style (429)\n");
+  if (print_response(&quota, &first_denial, RATECELL_HEADER_STYLE_IETF,
+                     unix_start_ns + first_denial_ns))
+    return 1;
+  printf("C: the same, legacy X-RateLimit-* style\n");
+  if (print_response(&quota, &first_denial, RATECELL_HEADER_STYLE_LEGACY,
+                     unix_start_ns + first_denial_ns))
+    return 1;
   return 0;
 }

@@ -86,3 +86,121 @@ pub fn wire_secs(nanos: u64) -> u64 {
     }
     s
 }
+
+/// What one limiter tells clients about itself, as every binding derives it from the limiter's
+/// parameters: a rate limit advertises `limit` per `period` (its sustained rate, never the
+/// burst), a concurrency cap `limit` concurrent requests (no window), and a credit budget is
+/// reported as a balance, not as a limit.
+#[derive(Clone, Copy, Debug)]
+pub enum Advert {
+    /// `limit` requests per `period_ns`.
+    Rate {
+        /// Requests per period.
+        limit: u64,
+        /// The period.
+        period_ns: u64,
+    },
+    /// `limit` concurrent requests.
+    Concurrency {
+        /// Requests in flight at once.
+        limit: u64,
+    },
+    /// A budget of credits: `X-API-Credits-Remaining` and `X-API-Credits-Used`.
+    Credits,
+}
+
+/// A decision, as the fields need it.
+#[derive(Clone, Copy, Debug)]
+pub struct Standing {
+    /// Whether the request was admitted.
+    pub allowed: bool,
+    /// The capacity.
+    pub limit: u64,
+    /// Unit requests admitted at this instant.
+    pub remaining: u64,
+    /// Until the request would be admitted (`u64::MAX`: never).
+    pub retry_after_ns: u64,
+    /// Until the key is fresh.
+    pub reset_after_ns: u64,
+}
+
+/// The response fields, in order, for one limiter named `name` that took decision `d`, in
+/// `style` (`ietf`, `draft-8`, `draft-7`, `draft-6` or `legacy`), the decision taken at
+/// `unix_now_s` on the wall clock. Written out style by style from the drafts' examples.
+pub fn fields(
+    style: &str,
+    name: &str,
+    advert: Advert,
+    d: Standing,
+    unix_now_s: u64,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut add = |n: &str, v: String| out.push((n.to_owned(), v));
+    let reset = wire_secs(d.reset_after_ns);
+    let policy = match advert {
+        Advert::Rate { limit, period_ns } => Some((limit, format!("w={}", wire_secs(period_ns)))),
+        Advert::Concurrency { limit } => Some((limit, String::new())),
+        Advert::Credits => None,
+    };
+    if let Some((quota, window)) = policy {
+        let quoted = format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""));
+        let unit = matches!(advert, Advert::Concurrency { .. });
+        // The parameters of an IETF policy item after its name, joined by `sep`.
+        let params = |sep: &str| {
+            let mut p = vec![format!("q={quota}")];
+            if unit {
+                p.push("qu=\"concurrent-requests\"".to_owned());
+            }
+            if !window.is_empty() {
+                p.push(window.clone());
+            }
+            p.iter().fold(String::new(), |acc, x| acc + sep + x)
+        };
+        let numeric_policy = if window.is_empty() {
+            format!("{quota}")
+        } else {
+            format!("{quota};{window}")
+        };
+        match style {
+            "ietf" => {
+                add("RateLimit-Policy", format!("{quoted}{}", params(";")));
+                add("RateLimit", format!("{quoted};r={};t={reset}", d.remaining));
+            }
+            "draft-8" => {
+                add("RateLimit-Policy", format!("{quoted}{}", params("; ")));
+                add(
+                    "RateLimit",
+                    format!("{quoted}; r={}; t={reset}", d.remaining),
+                );
+            }
+            "draft-7" => {
+                add("RateLimit-Policy", numeric_policy);
+                add(
+                    "RateLimit",
+                    format!("limit={quota}, remaining={}, reset={reset}", d.remaining),
+                );
+            }
+            "draft-6" => {
+                add("RateLimit-Policy", numeric_policy);
+                add("RateLimit-Limit", format!("{quota}"));
+                add("RateLimit-Remaining", format!("{}", d.remaining));
+                if reset != 0 {
+                    add("RateLimit-Reset", format!("{reset}"));
+                }
+            }
+            "legacy" => {
+                add("X-RateLimit-Limit", format!("{quota}"));
+                add("X-RateLimit-Remaining", format!("{}", d.remaining));
+                add("X-RateLimit-Reset", format!("{}", unix_now_s + reset));
+            }
+            other => panic!("unknown style {other}"),
+        }
+        if !d.allowed && d.retry_after_ns != u64::MAX {
+            add("Retry-After", format!("{}", wire_secs(d.retry_after_ns)));
+        }
+    } else {
+        add("X-API-Credits-Remaining", format!("{}", d.remaining));
+        add("X-API-Credits-Used", format!("{}", d.limit - d.remaining));
+    }
+    out
+}

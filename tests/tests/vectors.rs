@@ -524,6 +524,124 @@ fn record(step: &mut Map<String, Value>, outcome: &Outcome) {
     }
 }
 
+/// The styles a case with `"http"` records for each decision.
+const STYLES: [&str; 5] = ["ietf", "draft-8", "draft-7", "draft-6", "legacy"];
+
+/// What the limiter of `spec` advertises (see `model::http::Advert`).
+fn advert(spec: &Value) -> model::http::Advert {
+    match spec["algorithm"].as_str().expect("algorithm") {
+        "concurrency" => model::http::Advert::Concurrency {
+            limit: field(spec, "limit"),
+        },
+        "credits" => model::http::Advert::Credits,
+        "all_of" => panic!("header fields are recorded for single limiters"),
+        _ => model::http::Advert::Rate {
+            limit: field(spec, "limit"),
+            period_ns: field(spec, "period_ns"),
+        },
+    }
+}
+
+fn standing(d: &Value) -> model::http::Standing {
+    model::http::Standing {
+        allowed: d["allowed"].as_bool().expect("allowed"),
+        limit: field(d, "limit"),
+        remaining: field(d, "remaining"),
+        retry_after_ns: field(d, "retry_after_ns"),
+        reset_after_ns: field(d, "reset_after_ns"),
+    }
+}
+
+/// The core's response fields (name to value) for decision `d` of the limiter of `spec`, named `name`,
+/// advertised as every binding advertises it.
+fn core_fields(style: &str, name: &str, spec: &Value, d: &Value, unix_now_s: u64) -> Value {
+    use ratecell::http::{CreditBalance, Policy, QuotaUnit, ResponseFields};
+    let s = standing(d);
+    let decision = Decision {
+        allowed: s.allowed,
+        limit: s.limit,
+        remaining: s.remaining,
+        retry_after: Nanos::new(s.retry_after_ns),
+        reset_after: Nanos::new(s.reset_after_ns),
+    };
+    let policy = Policy::new(name, decision).expect("a printable name");
+    let (policies, credits) = match advert(spec) {
+        model::http::Advert::Rate { limit, period_ns } => {
+            (vec![policy.with_quota(limit, Nanos::new(period_ns))], None)
+        }
+        model::http::Advert::Concurrency { limit } => (
+            vec![
+                policy
+                    .with_quota(limit, Nanos::ZERO)
+                    .with_unit(QuotaUnit::ConcurrentRequests),
+            ],
+            None,
+        ),
+        model::http::Advert::Credits => (vec![], Some(CreditBalance::from_decision(&decision))),
+    };
+    let mut fields = ResponseFields::new(style.parse().expect("a style"), &policies)
+        .with_unix_now(Nanos::from_secs(unix_now_s));
+    if let Some(balance) = credits {
+        fields = fields.with_credits(balance);
+    }
+    let mut out = Map::new();
+    fields
+        .for_each(|n, v| {
+            assert!(out.insert(n.to_owned(), json!(v)).is_none(), "{n} twice");
+        })
+        .expect("fields fit");
+    Value::Object(out)
+}
+
+/// The reference's response fields for decision `d`: for each style, an object from field
+/// name to value.
+fn model_fields(http: &Value, spec: &Value, d: &Value) -> Value {
+    let name = http["name"].as_str().expect("http.name");
+    let unix_now_s = field(http, "unix_now_s");
+    let mut by_style = Map::new();
+    for style in STYLES {
+        let pairs = model::http::fields(style, name, advert(spec), standing(d), unix_now_s);
+        let pairs = pairs.into_iter().map(|(n, v)| (n, json!(v))).collect();
+        by_style.insert(style.to_owned(), Value::Object(pairs));
+    }
+    Value::Object(by_style)
+}
+
+/// Checks (or with `bless`, records) the header fields of a step of a case with `"http"`.
+fn check_fields(
+    http: &Value,
+    spec: &Value,
+    step: &mut Value,
+    outcome: &Outcome,
+    bless: bool,
+    at: &str,
+) {
+    let d = match outcome {
+        Outcome::Decision(d) | Outcome::Granted(d, _) if !d.is_null() => d,
+        _ => return,
+    };
+    let want = model_fields(http, spec, d);
+    let name = http["name"].as_str().expect("http.name");
+    for style in STYLES {
+        let got = core_fields(style, name, spec, d, field(http, "unix_now_s"));
+        assert_eq!(
+            got, want[style],
+            "{style} fields: core and reference disagree at {at}"
+        );
+    }
+    if bless {
+        step.as_object_mut()
+            .expect("a step is an object")
+            .insert("headers".into(), want);
+    } else {
+        assert_eq!(
+            step.get("headers"),
+            Some(&want),
+            "{at}: recorded header fields differ"
+        );
+    }
+}
+
 fn vector_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -551,6 +669,8 @@ fn every_vector_matches_the_core_and_the_reference_models() {
             // The models know nothing of the end of representable time; cases about it record
             // the core's documented behaviour (`"model": false`).
             let use_model = case.get("model").and_then(Value::as_bool).unwrap_or(true);
+            // Cases with `"http"` also record each decision's response fields in every style.
+            let http = case.get("http").cloned();
             let (mut core, mut m) = build(&spec);
             let fresh = || build(&spec).1;
             for (i, step) in case["steps"]
@@ -568,6 +688,14 @@ fn every_vector_matches_the_core_and_the_reference_models() {
                 } else {
                     got.clone()
                 };
+                if let Some(http) = &http {
+                    check_fields(http, &spec, step, &want, bless, &at);
+                } else {
+                    assert!(
+                        step.get("headers").is_none(),
+                        "{at}: headers without \"http\""
+                    );
+                }
                 if bless {
                     record(step.as_object_mut().expect("a step is an object"), &want);
                 } else {

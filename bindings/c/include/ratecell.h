@@ -63,6 +63,9 @@ enum ratecell_status
   // A credits top-up would take what the key has been granted past `UINT64_MAX`; nothing
   // was added.
   RATECELL_STATUS_CREDITS_OVERFLOW = 9,
+  // A keyed store had no room for a new key: it is full of keys that still count and fails
+  // closed. Nothing was recorded.
+  RATECELL_STATUS_TABLE_FULL = 10,
   // A bug in ratecell was caught at the boundary; nothing was written.
   RATECELL_STATUS_PANIC = 99,
 };
@@ -509,20 +512,6 @@ typedef struct ratecell_keyed_decision {
   bool table_full;
 } ratecell_keyed_decision;
 
-// One key's sliding-window state: 24 bytes, all-zero (`{0}`) is a fresh key. Owned by the
-// caller; use a lock to share one state between threads.
-typedef struct ratecell_sliding_window_state {
-  // Private: the start of the key's window and the costs counted in it and the one before.
-  uint64_t opaque[3];
-} ratecell_sliding_window_state;
-
-// One key's token bucket state: 24 bytes, all-zero (`{0}`) is a fresh key. Owned by the
-// caller; use a lock to share one state between threads.
-typedef struct ratecell_token_bucket_state {
-  // Private: when the bucket is full, the latest reservation, a reservation count.
-  uint64_t opaque[3];
-} ratecell_token_bucket_state;
-
 // Tokens taken (or offered) by `ratecell_token_bucket_reserve`, and when the holder may
 // proceed. Plain data the caller keeps until it proceeds or cancels; read the public fields,
 // do not write them. Cancel a reservation once: a copy cancelled again is usually, not
@@ -540,6 +529,20 @@ typedef struct ratecell_reservation {
   // Private: the exact instant in ticks and the reservation's place in the state.
   uint64_t opaque[3];
 } ratecell_reservation;
+
+// One key's sliding-window state: 24 bytes, all-zero (`{0}`) is a fresh key. Owned by the
+// caller; use a lock to share one state between threads.
+typedef struct ratecell_sliding_window_state {
+  // Private: the start of the key's window and the costs counted in it and the one before.
+  uint64_t opaque[3];
+} ratecell_sliding_window_state;
+
+// One key's token bucket state: 24 bytes, all-zero (`{0}`) is a fresh key. Owned by the
+// caller; use a lock to share one state between threads.
+typedef struct ratecell_token_bucket_state {
+  // Private: when the bucket is full, the latest reservation, a reservation count.
+  uint64_t opaque[3];
+} ratecell_token_bucket_state;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1206,9 +1209,8 @@ ratecell_status ratecell_keyed_new_sliding_window(const struct ratecell_sliding_
                                                   uint32_t when_full,
                                                   struct ratecell_keyed **out);
 
-// Creates a store enforcing a token bucket on every key (see `ratecell_keyed_new_gcra`). Keyed
-// stores check without reservations; keep a `ratecell_token_bucket_state` per key to
-// reserve.
+// Creates a store enforcing a token bucket on every key (see `ratecell_keyed_new_gcra`); its
+// keys also take reservations (`ratecell_keyed_reserve`, `ratecell_keyed_cancel`).
 //
 // # Safety
 // `policy` is NULL or initialised by `ratecell_token_bucket_init`; `out` is NULL or
@@ -1220,7 +1222,7 @@ ratecell_status ratecell_keyed_new_token_bucket(const struct ratecell_token_buck
 
 // Creates a store of credits, every key starting with `policy->budget` (see
 // `ratecell_keyed_new_gcra`). A key that has spent anything is never reclaimed, so size
-// `max_keys` for every key you serve. Top-ups need a `ratecell_credits_state` per key.
+// `max_keys` for every key you serve. `ratecell_keyed_top_up` adds credits to a key.
 //
 // # Safety
 // `policy` is NULL or valid; `out` is NULL or writable.
@@ -1293,6 +1295,54 @@ ratecell_status ratecell_keyed_len(const struct ratecell_keyed *keyed, size_t *o
 // # Safety
 // `keyed` is NULL or a live handle; `out` is NULL or writable.
 ratecell_status ratecell_keyed_evictions(const struct ratecell_keyed *keyed, uint64_t *out);
+
+// Adds `amount` credits to the key of a credits store (storing the key if it is new) and
+// writes the credits it has left to `remaining`. `RATECELL_STATUS_NOT_APPLICABLE` for a
+// store of another algorithm, `RATECELL_STATUS_TABLE_FULL` when the key is new and the store
+// is full of keys that still count, `RATECELL_STATUS_CREDITS_OVERFLOW` when the key would be
+// granted more than `UINT64_MAX` credits: each adds nothing.
+//
+// # Safety
+// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0) or points to
+// `key_len` bytes; `remaining` is NULL or writable.
+ratecell_status ratecell_keyed_top_up(const struct ratecell_keyed *keyed,
+                                      const uint8_t *key,
+                                      size_t key_len,
+                                      uint64_t now_ns,
+                                      uint64_t amount,
+                                      uint64_t *remaining);
+
+// Reserves `cost` tokens for the key of a token bucket store (storing the key if it is new),
+// as `ratecell_token_bucket_reserve` does for one state. `RATECELL_STATUS_NOT_APPLICABLE` for
+// a store of another algorithm, `RATECELL_STATUS_TABLE_FULL` when the key is new and the
+// store is full of keys that still count: nothing is reserved.
+//
+// # Safety
+// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0) or points to
+// `key_len` bytes; `out` is NULL or writable.
+ratecell_status ratecell_keyed_reserve(const struct ratecell_keyed *keyed,
+                                       const uint8_t *key,
+                                       size_t key_len,
+                                       uint64_t now_ns,
+                                       uint64_t cost,
+                                       uint64_t max_wait_ns,
+                                       struct ratecell_reservation *out);
+
+// Cancels the key's `reservation` at `now_ns`, as `ratecell_token_bucket_cancel` does for
+// one state, and writes the whole tokens given back to `tokens` (0 for a key no longer
+// stored: it was back to a full bucket). `RATECELL_STATUS_NOT_APPLICABLE` for a store of
+// another algorithm.
+//
+// # Safety
+// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0) or points to
+// `key_len` bytes; `reservation` is NULL or was written by `ratecell_keyed_reserve`;
+// `tokens` is NULL or writable.
+ratecell_status ratecell_keyed_cancel(const struct ratecell_keyed *keyed,
+                                      const uint8_t *key,
+                                      size_t key_len,
+                                      struct ratecell_reservation *reservation,
+                                      uint64_t now_ns,
+                                      uint64_t *tokens);
 
 // Forgets every key.
 //

@@ -1,7 +1,7 @@
 //! Keyed stores: one policy, a state per key (a byte string), bounded by `max_keys`,
 //! thread-safe.
 
-use ratecell::{Keyed, KeyedStore, Limiter, Nanos, WhenFull};
+use ratecell::{DynKeyedStore, Keyed, Limiter, Nanos, WhenFull};
 
 use crate::burst::ratecell_burst;
 use crate::credits::ratecell_credits;
@@ -9,7 +9,7 @@ use crate::decision::ratecell_decision;
 use crate::fixed_window::ratecell_fixed_window;
 use crate::gcra::ratecell_gcra;
 use crate::sliding_window::ratecell_sliding_window;
-use crate::token_bucket::ratecell_token_bucket;
+use crate::token_bucket::{ratecell_reservation, ratecell_token_bucket};
 use crate::{Handle, arg, arg_mut, free_handle, guard, handle, known, ratecell_status, slice};
 
 /// What a full store does with a new key when none of its keys is fresh.
@@ -23,8 +23,8 @@ pub enum ratecell_when_full {
     Evict = 1,
 }
 
-/// The store C sees: every key's state, thread-safe.
-type Store = KeyedStore<Box<[u8]>, Limiter>;
+/// The store C sees: byte-string keys, each in the chosen algorithm's own state.
+type Store = DynKeyedStore<Box<[u8]>>;
 
 /// A keyed store: one policy, each key (a byte string) with its own state, at most
 /// `max_keys` keys in memory; a key back to fresh is reclaimed on its own. Created by
@@ -71,7 +71,7 @@ fn new_store(
     }
     // SAFETY: the callers' contracts: `out` is NULL or writable.
     let out = unsafe { arg_mut(out) }?;
-    *out = ratecell_keyed::into_handle(KeyedStore::new(policy, max_keys, when_full));
+    *out = ratecell_keyed::into_handle(DynKeyedStore::new(policy, max_keys, when_full));
     Ok(())
 }
 
@@ -152,9 +152,8 @@ pub unsafe extern "C" fn ratecell_keyed_new_sliding_window(
     })
 }
 
-/// Creates a store enforcing a token bucket on every key (see `ratecell_keyed_new_gcra`). Keyed
-/// stores check without reservations; keep a `ratecell_token_bucket_state` per key to
-/// reserve.
+/// Creates a store enforcing a token bucket on every key (see `ratecell_keyed_new_gcra`); its
+/// keys also take reservations (`ratecell_keyed_reserve`, `ratecell_keyed_cancel`).
 ///
 /// # Safety
 /// `policy` is NULL or initialised by `ratecell_token_bucket_init`; `out` is NULL or
@@ -175,7 +174,7 @@ pub unsafe extern "C" fn ratecell_keyed_new_token_bucket(
 
 /// Creates a store of credits, every key starting with `policy->budget` (see
 /// `ratecell_keyed_new_gcra`). A key that has spent anything is never reclaimed, so size
-/// `max_keys` for every key you serve. Top-ups need a `ratecell_credits_state` per key.
+/// `max_keys` for every key you serve. `ratecell_keyed_top_up` adds credits to a key.
 ///
 /// # Safety
 /// `policy` is NULL or valid; `out` is NULL or writable.
@@ -328,6 +327,105 @@ pub unsafe extern "C" fn ratecell_keyed_evictions(
         // SAFETY: per the contract, each is NULL or valid.
         let (store, out) = unsafe { (handle(keyed)?, arg_mut(out)?) };
         *out = store.evictions();
+        Ok(())
+    })
+}
+
+/// Adds `amount` credits to the key of a credits store (storing the key if it is new) and
+/// writes the credits it has left to `remaining`. `RATECELL_STATUS_NOT_APPLICABLE` for a
+/// store of another algorithm, `RATECELL_STATUS_TABLE_FULL` when the key is new and the store
+/// is full of keys that still count, `RATECELL_STATUS_CREDITS_OVERFLOW` when the key would be
+/// granted more than `UINT64_MAX` credits: each adds nothing.
+///
+/// # Safety
+/// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0) or points to
+/// `key_len` bytes; `remaining` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ratecell_keyed_top_up(
+    keyed: *const ratecell_keyed,
+    key: *const u8,
+    key_len: usize,
+    now_ns: u64,
+    amount: u64,
+    remaining: *mut u64,
+) -> ratecell_status {
+    guard(|| {
+        // SAFETY: per the contract, each is NULL or valid.
+        let (store, key, out) =
+            unsafe { (handle(keyed)?, slice(key, key_len)?, arg_mut(remaining)?) };
+        if !matches!(store.policy(), Limiter::Credits(_)) {
+            return Err(ratecell_status::NotApplicable);
+        }
+        let left = store.top_up(key, Nanos::new(now_ns), amount);
+        *out = left.ok_or(ratecell_status::TableFull)??;
+        Ok(())
+    })
+}
+
+/// Reserves `cost` tokens for the key of a token bucket store (storing the key if it is new),
+/// as `ratecell_token_bucket_reserve` does for one state. `RATECELL_STATUS_NOT_APPLICABLE` for
+/// a store of another algorithm, `RATECELL_STATUS_TABLE_FULL` when the key is new and the
+/// store is full of keys that still count: nothing is reserved.
+///
+/// # Safety
+/// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0) or points to
+/// `key_len` bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ratecell_keyed_reserve(
+    keyed: *const ratecell_keyed,
+    key: *const u8,
+    key_len: usize,
+    now_ns: u64,
+    cost: u64,
+    max_wait_ns: u64,
+    out: *mut ratecell_reservation,
+) -> ratecell_status {
+    guard(|| {
+        // SAFETY: per the contract, each is NULL or valid.
+        let (store, key, out) = unsafe { (handle(keyed)?, slice(key, key_len)?, arg_mut(out)?) };
+        if !matches!(store.policy(), Limiter::TokenBucket(_)) {
+            return Err(ratecell_status::NotApplicable);
+        }
+        let reserved = store.reserve(key, Nanos::new(now_ns), cost, Nanos::new(max_wait_ns));
+        out.set(&reserved.ok_or(ratecell_status::TableFull)??);
+        Ok(())
+    })
+}
+
+/// Cancels the key's `reservation` at `now_ns`, as `ratecell_token_bucket_cancel` does for
+/// one state, and writes the whole tokens given back to `tokens` (0 for a key no longer
+/// stored: it was back to a full bucket). `RATECELL_STATUS_NOT_APPLICABLE` for a store of
+/// another algorithm.
+///
+/// # Safety
+/// `keyed` is NULL or a live handle; `key` is NULL (with `key_len` 0) or points to
+/// `key_len` bytes; `reservation` is NULL or was written by `ratecell_keyed_reserve`;
+/// `tokens` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ratecell_keyed_cancel(
+    keyed: *const ratecell_keyed,
+    key: *const u8,
+    key_len: usize,
+    reservation: *mut ratecell_reservation,
+    now_ns: u64,
+    tokens: *mut u64,
+) -> ratecell_status {
+    guard(|| {
+        // SAFETY: per the contract, each is NULL or valid.
+        let (store, key, held, tokens) = unsafe {
+            (
+                handle(keyed)?,
+                slice(key, key_len)?,
+                arg_mut(reservation)?,
+                arg_mut(tokens)?,
+            )
+        };
+        if !matches!(store.policy(), Limiter::TokenBucket(_)) {
+            return Err(ratecell_status::NotApplicable);
+        }
+        let mut r = held.get()?;
+        *tokens = store.cancel(key, &mut r, Nanos::new(now_ns)).unwrap_or(0);
+        held.set(&r);
         Ok(())
     })
 }

@@ -91,6 +91,9 @@ pub enum ratecell_status {
     /// A credits top-up would take what the key has been granted past `UINT64_MAX`; nothing
     /// was added.
     CreditsOverflow = 9,
+    /// A keyed store had no room for a new key: it is full of keys that still count and fails
+    /// closed. Nothing was recorded.
+    TableFull = 10,
     /// A bug in ratecell was caught at the boundary; nothing was written.
     Panic = 99,
 }
@@ -113,6 +116,9 @@ impl ratecell_status {
             ratecell_status::InvalidUtf8 => c"a string argument is not valid UTF-8",
             ratecell_status::BufferTooSmall => c"the output buffer is too small",
             ratecell_status::NotApplicable => c"the requested output does not apply here",
+            ratecell_status::TableFull => {
+                c"the keyed store is full of keys that still count: the new key was not stored"
+            }
             ratecell_status::CreditsOverflow => {
                 c"the top-up would grant the key more than 2^64 - 1 credits; nothing was added"
             }
@@ -148,6 +154,7 @@ pub extern "C" fn ratecell_status_str(status: u32) -> *const core::ffi::c_char {
         ratecell_status::BufferTooSmall,
         ratecell_status::NotApplicable,
         ratecell_status::CreditsOverflow,
+        ratecell_status::TableFull,
         ratecell_status::Panic,
     ];
     known

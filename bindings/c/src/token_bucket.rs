@@ -60,7 +60,7 @@ impl ratecell_token_bucket_state {
 }
 
 impl ratecell_reservation {
-    fn get(&self) -> Result<Reservation, ratecell_status> {
+    pub(crate) fn get(&self) -> Result<Reservation, ratecell_status> {
         let [a, b, c] = self.opaque;
         Reservation::from_parts([
             self.committed,
@@ -74,7 +74,7 @@ impl ratecell_reservation {
         .ok_or(ratecell_status::InvalidArgument)
     }
 
-    fn set(&mut self, r: &Reservation) {
+    pub(crate) fn set(&mut self, r: &Reservation) {
         let [committed, cost, ready_at_ns, delay_ns, a, b, c] = r.to_parts();
         *self = ratecell_reservation {
             committed,

@@ -13,7 +13,7 @@ static void test_every_status_has_its_own_description(void) {
       RATECELL_STATUS_PARSE_ERROR,  RATECELL_STATUS_INSUFFICIENT_CAPACITY,
       RATECELL_STATUS_INVALID_UTF8, RATECELL_STATUS_BUFFER_TOO_SMALL,
       RATECELL_STATUS_NOT_APPLICABLE, RATECELL_STATUS_CREDITS_OVERFLOW,
-      RATECELL_STATUS_PANIC,
+      RATECELL_STATUS_TABLE_FULL,   RATECELL_STATUS_PANIC,
   };
   size_t n = sizeof statuses / sizeof statuses[0];
   for (size_t i = 0; i < n; i++) {
@@ -28,7 +28,7 @@ static void test_every_status_has_its_own_description(void) {
 
 static void test_unknown_statuses_are_described_as_unknown(void) {
   CHECK(strcmp(ratecell_status_str(424242), "unknown status") == 0);
-  CHECK(strcmp(ratecell_status_str(10), "unknown status") == 0);
+  CHECK(strcmp(ratecell_status_str(11), "unknown status") == 0);
   CHECK(strcmp(ratecell_status_str(98), "unknown status") == 0);
   CHECK(strcmp(ratecell_status_str(UINT32_MAX), "unknown status") == 0);
 }
@@ -46,6 +46,7 @@ static void test_status_values_never_change(void) {
   CHECK(RATECELL_STATUS_BUFFER_TOO_SMALL == 7);
   CHECK(RATECELL_STATUS_NOT_APPLICABLE == 8);
   CHECK(RATECELL_STATUS_CREDITS_OVERFLOW == 9);
+  CHECK(RATECELL_STATUS_TABLE_FULL == 10);
   CHECK(RATECELL_STATUS_PANIC == 99);
 }
 

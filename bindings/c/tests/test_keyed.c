@@ -272,6 +272,86 @@ static void test_bad_arguments_are_statuses(void) {
   CHECK_STATUS(ratecell_keyed_free(k), RATECELL_STATUS_OK);
 }
 
+static void test_credits_top_ups_and_token_reservations_per_key(void) {
+  ratecell_credits credits;
+  ratecell_keyed *k = NULL;
+  ratecell_keyed_decision d;
+  uint64_t left = 0;
+  CHECK_STATUS(ratecell_credits_init(1000, &credits), RATECELL_STATUS_OK);
+  CHECK_STATUS(ratecell_keyed_new_credits(&credits, 1, RATECELL_WHEN_FULL_FAIL_CLOSED, &k),
+               RATECELL_STATUS_OK);
+  CHECK_STATUS(ratecell_keyed_check(k, (const uint8_t *)"acct", 4, 0, 1000, &d),
+               RATECELL_STATUS_OK);
+  CHECK(d.decision.allowed && d.decision.remaining == 0);
+  CHECK_STATUS(ratecell_keyed_check(k, (const uint8_t *)"acct", 4, 0, 1, &d), RATECELL_STATUS_OK);
+  CHECK(!d.decision.allowed && d.decision.retry_after_ns == UINT64_MAX); /* 402: never */
+  CHECK_STATUS(ratecell_keyed_top_up(k, (const uint8_t *)"acct", 4, 0, 400, &left),
+               RATECELL_STATUS_OK);
+  CHECK(left == 400);
+  CHECK_STATUS(ratecell_keyed_check(k, (const uint8_t *)"acct", 4, 0, 400, &d),
+               RATECELL_STATUS_OK);
+  CHECK(d.decision.allowed);
+  /* The one place is taken by a key that still counts: a new key is refused, nothing added. */
+  left = 7;
+  CHECK_STATUS(ratecell_keyed_top_up(k, (const uint8_t *)"other", 5, 0, 1, &left),
+               RATECELL_STATUS_TABLE_FULL);
+  CHECK(left == 7);
+  CHECK_STATUS(ratecell_keyed_top_up(k, (const uint8_t *)"acct", 4, 0, UINT64_MAX, &left),
+               RATECELL_STATUS_CREDITS_OVERFLOW);
+  CHECK(left == 7);
+  ratecell_reservation r;
+  memset(&r, 0xAB, sizeof r);
+  ratecell_reservation untouched = r;
+  CHECK_STATUS(ratecell_keyed_reserve(k, (const uint8_t *)"acct", 4, 0, 1, 0, &r),
+               RATECELL_STATUS_NOT_APPLICABLE);
+  CHECK(memcmp(&r, &untouched, sizeof r) == 0);
+  CHECK_STATUS(ratecell_keyed_free(k), RATECELL_STATUS_OK);
+
+  ratecell_quota q;
+  ratecell_token_bucket bucket;
+  CHECK_STATUS(ratecell_quota_parse("10/second", &q, NULL), RATECELL_STATUS_OK);
+  CHECK_STATUS(ratecell_token_bucket_init(&q, false, &bucket), RATECELL_STATUS_OK);
+  CHECK_STATUS(ratecell_keyed_new_token_bucket(&bucket, 4, RATECELL_WHEN_FULL_FAIL_CLOSED, &k),
+               RATECELL_STATUS_OK);
+  ratecell_reservation all, late, refused;
+  CHECK_STATUS(ratecell_keyed_reserve(k, (const uint8_t *)"key", 3, 0, 10, 0, &all),
+               RATECELL_STATUS_OK);
+  CHECK(all.committed == 1 && all.delay_ns == 0);
+  CHECK_STATUS(ratecell_keyed_reserve(k, (const uint8_t *)"key", 3, 0, 5, SEC, &late),
+               RATECELL_STATUS_OK);
+  CHECK(late.committed == 1 && late.delay_ns == 500 * MS && late.ready_at_ns == 500 * MS);
+  CHECK_STATUS(ratecell_keyed_reserve(k, (const uint8_t *)"key", 3, 0, 1, 100 * MS, &refused),
+               RATECELL_STATUS_OK);
+  CHECK(refused.committed == 0);
+  CHECK_STATUS(ratecell_keyed_reserve(k, (const uint8_t *)"key", 3, 0, 11, SEC, &refused),
+               RATECELL_STATUS_INSUFFICIENT_CAPACITY);
+  /* Cancelling the late reservation gives its 5 tokens back: the bucket is at 0, not -5. */
+  uint64_t tokens = 0;
+  CHECK_STATUS(ratecell_keyed_cancel(k, (const uint8_t *)"key", 3, &late, 0, &tokens),
+               RATECELL_STATUS_OK);
+  CHECK(tokens == 5 && late.committed == 0);
+  CHECK_STATUS(ratecell_keyed_cancel(k, (const uint8_t *)"key", 3, &late, 0, &tokens),
+               RATECELL_STATUS_OK);
+  CHECK(tokens == 0); /* a second cancel gives nothing back */
+  CHECK_STATUS(ratecell_keyed_check(k, (const uint8_t *)"key", 3, 100 * MS, 1, &d),
+               RATECELL_STATUS_OK);
+  CHECK(d.decision.allowed);
+  CHECK_STATUS(ratecell_keyed_top_up(k, (const uint8_t *)"key", 3, 0, 1, &left),
+               RATECELL_STATUS_NOT_APPLICABLE);
+  CHECK_STATUS(ratecell_keyed_top_up(NULL, (const uint8_t *)"key", 3, 0, 1, &left),
+               RATECELL_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ratecell_keyed_top_up(k, (const uint8_t *)"key", 3, 0, 1, NULL),
+               RATECELL_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ratecell_keyed_reserve(k, NULL, 3, 0, 1, 0, &r), RATECELL_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ratecell_keyed_reserve(k, (const uint8_t *)"key", 3, 0, 1, 0, NULL),
+               RATECELL_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ratecell_keyed_cancel(k, (const uint8_t *)"key", 3, NULL, 0, &tokens),
+               RATECELL_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ratecell_keyed_cancel(k, (const uint8_t *)"key", 3, &all, 0, NULL),
+               RATECELL_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ratecell_keyed_free(k), RATECELL_STATUS_OK);
+}
+
 int main(void) {
   test_every_api_key_gets_its_own_free_tier();
   test_keys_are_bytes_not_strings();
@@ -280,5 +360,6 @@ int main(void) {
   test_stores_of_every_algorithm();
   test_threads_share_a_store_without_admitting_extra();
   test_bad_arguments_are_statuses();
+  test_credits_top_ups_and_token_reservations_per_key();
   return SUMMARY("test_keyed");
 }

@@ -194,6 +194,8 @@ typedef struct {
   size_t members;
   named names[MAX_NAMES];
   size_t n_names;
+  const jv *spec; /* the limiter */
+  const jv *http; /* the case's "http" (name, unix_now_s), or NULL */
 } key;
 
 static const char *context = "";
@@ -291,6 +293,60 @@ static ratecell_status expected_status(const jv *step) {
   return RATECELL_STATUS_OK;
 }
 
+/* Compares the response fields of decision `d` in every style of the step's `headers` with
+ * what ratecell_headers_fields writes, the limiter advertised as every binding does: a rate
+ * as its quota, a concurrency cap as concurrent requests, credits as a balance. */
+static void expect_headers(const key *k, const jv *step, const ratecell_decision *d) {
+  const jv *want = get(step, "headers");
+  if (!k->http) {
+    if (want) fail("headers recorded without \"http\"", step);
+    return;
+  }
+  if (!want || want->type != J_OBJ) {
+    fail("the step has no header fields", step);
+    return;
+  }
+  ratecell_header_policy policy;
+  ratecell_headers h = {0};
+  h.has_unix_now = true;
+  h.unix_now_ns = field(k->http, "unix_now_s") * 1000000000ull;
+  const char *name = str(k->http, "name");
+  if (strcmp(k->algorithm, "credits") == 0) {
+    h.has_credits = true;
+    h.credits_remaining = d->remaining;
+    h.credits_used = d->limit - d->remaining;
+  } else if (strcmp(k->algorithm, "concurrency") == 0) {
+    policy = (ratecell_header_policy){.name = name,
+                                      .quota = field(k->spec, "limit"),
+                                      .unit = RATECELL_QUOTA_UNIT_CONCURRENT_REQUESTS,
+                                      .decision = *d};
+    h.policies = &policy;
+    h.policy_count = 1;
+  } else {
+    CHECK_STATUS(ratecell_header_policy_init(name, &k->quota, d, &policy), RATECELL_STATUS_OK);
+    h.policies = &policy;
+    h.policy_count = 1;
+  }
+  for (size_t i = 0; i < want->len; i++) {
+    const jv *fields = &want->items[i];
+    uint32_t style;
+    CHECK_STATUS(ratecell_header_style_parse(want->keys[i], &style), RATECELL_STATUS_OK);
+    h.style = style;
+    ratecell_header_field out[16];
+    char buf[2048];
+    size_t count = 0, bytes = 0;
+    CHECK_STATUS(ratecell_headers_fields(&h, out, 16, buf, sizeof buf, &count, &bytes),
+                 RATECELL_STATUS_OK);
+    int same = count == fields->len;
+    for (size_t f = 0; same && f < count; f++) {
+      const jv *value = get(fields, out[f].name);
+      same = value && value->type == J_STR && strcmp(value->text, out[f].value) == 0;
+    }
+    CHECK(same);
+    if (!same) fail(want->keys[i], step);
+  }
+}
+
 static ratecell_status check_single(key *k, uint64_t now, uint64_t cost, ratecell_decision *d) {
   const char *a = k->algorithm;
   if (strcmp(a, "gcra") == 0) return ratecell_gcra_check(&k->gcra, &k->gcra_state, now, cost, d);
@@ -375,14 +431,17 @@ static void replay_step(key *k, const jv *step) {
                                                  : check_single(k, now, field(step, "cost"), &d);
     CHECK(st == want);
     if (st != want) fail("status differs", step);
-    if (st == RATECELL_STATUS_OK && want == RATECELL_STATUS_OK)
+    if (st == RATECELL_STATUS_OK && want == RATECELL_STATUS_OK) {
       expect_decision(step, &d, get(step, "expect"));
+      expect_headers(k, step, &d);
+    }
     return;
   }
   if (strcmp(op, "acquire") == 0) {
     ratecell_lease lease = {0, 0};
     CHECK(ratecell_concurrency_acquire(k->leases, now, &d, &lease) == RATECELL_STATUS_OK);
     expect_decision(step, &d, get(step, "expect"));
+    expect_headers(k, step, &d);
     CHECK(d.allowed == flag(step, "granted"));
     if (d.allowed) {
       named *n = name_of(k, str(step, "lease"), 1);
@@ -474,6 +533,8 @@ static int replay_file(const char *path) {
     key k;
     int built = build(get(kase, "limiter"), &k);
     CHECK(built);
+    k.spec = get(kase, "limiter");
+    k.http = get(kase, "http");
     const jv *list = get(kase, "steps");
     for (size_t s = 0; built && list && s < list->len; s++) {
       replay_step(&k, &list->items[s]);

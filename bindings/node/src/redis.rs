@@ -14,6 +14,7 @@ use crate::keyed::{Entry, Store};
 
 /// Every file of `redis/scripts`, by name.
 const FILES: &[(&str, &str)] = &[
+    ("fast.lua", include_str!("../../../redis/scripts/fast.lua")),
     ("lib.lua", include_str!("../../../redis/scripts/lib.lua")),
     (
         "arith.lua",

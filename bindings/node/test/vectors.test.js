@@ -57,6 +57,22 @@ function build(spec, clock) {
   }
 }
 
+const STYLES = ['ietf', 'draft-8', 'draft-7', 'draft-6', 'legacy']
+
+/** The response fields of decision `d` in every style, as the case's `headers` records them. */
+function checkHeaders(limiter, d, step, http, where) {
+  if (http === undefined || step.headers === undefined) return
+  // A Decision's counts are JavaScript numbers: above 2^53 (a budget near 2^64) they are
+  // rounded, and fields computed from them cannot match to the unit. The decision itself is
+  // still compared (as the nearest number) by checkDecision.
+  const exact = (v) => BigInt(v) <= BigInt(Number.MAX_SAFE_INTEGER)
+  if (!exact(step.expect.limit) || !exact(step.expect.remaining)) return
+  for (const style of STYLES) {
+    const got = limiter.headers(d, style, { nowMs: http.unix_now_s * 1000, name: http.name })
+    assert.deepEqual(got, step.headers[style], `${where}, ${style} fields`)
+  }
+}
+
 function checkDecision(d, expect, where) {
   const got = { allowed: d.allowed, limit: d.limit, remaining: d.remaining, retryAfterMs: d.retryAfterMs, resetAfterMs: d.resetAfterMs }
   const want = {
@@ -97,12 +113,18 @@ function replay(c) {
       return
     }
     switch (step.op) {
-      case 'check':
-        checkDecision(run.check(), step.expect, where)
+      case 'check': {
+        const d = run.check()
+        checkDecision(d, step.expect, where)
+        checkHeaders(limiter, d, step, c.http, where)
         break
-      case 'peek':
-        checkDecision(limiter.peek(KEY), step.expect, where)
+      }
+      case 'peek': {
+        const d = limiter.peek(KEY)
+        checkDecision(d, step.expect, where)
+        checkHeaders(limiter, d, step, c.http, where)
         break
+      }
       case 'reset':
         limiter.reset(KEY)
         break
@@ -112,6 +134,7 @@ function replay(c) {
       case 'acquire': {
         const d = limiter.acquire(KEY)
         checkDecision(d, step.expect, where)
+        checkHeaders(limiter, d, step, c.http, where)
         assert.equal(d.lease !== null, step.granted, where)
         if (d.lease !== null) leases.set(step.lease, d.lease)
         break

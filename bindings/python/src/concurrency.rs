@@ -26,6 +26,27 @@ pub(crate) struct Concurrency {
 }
 
 impl Concurrency {
+    /// A cap of `caps` per key, stored and named as `options` say.
+    pub(crate) fn with(caps: SizedConcurrency, options: Options) -> Concurrency {
+        let (limit, ttl) = (caps.limit(), caps.ttl());
+        Concurrency {
+            store: KeyedStore::new(caps, options.store.max_keys, options.store.when_full),
+            description: format!(
+                "Concurrency {limit} leases, ttl {ttl}, name={:?}",
+                options.name
+            ),
+            advert: Advert::concurrency(options.name, limit),
+            clock: options.clock,
+            options: options.store,
+            releases: Waiters::default(),
+        }
+    }
+
+    /// The keyed leases (the Redis module reads the policy).
+    pub(crate) fn store(&self) -> &ConcurrencyStore<Key> {
+        &self.store
+    }
+
     fn released(&self, py: Python<'_>) {
         self.releases.wake(py, Nanos::MAX);
     }
@@ -51,18 +72,7 @@ impl Concurrency {
         let options = Options::from_args(name, max_keys, when_full, clock)?;
         let caps =
             SizedConcurrency::new(limit, ttl).map_err(|e| error::quota_error(e, "Concurrency"))?;
-        let store = KeyedStore::new(caps, options.store.max_keys, options.store.when_full);
-        Ok(Concurrency {
-            store,
-            description: format!(
-                "Concurrency {limit} leases, ttl {ttl}, name={:?}",
-                options.name
-            ),
-            advert: Advert::concurrency(options.name, limit),
-            clock: options.clock,
-            options: options.store,
-            releases: Waiters::default(),
-        })
+        Ok(Concurrency::with(caps, options))
     }
 
     /// Acquires a lease for `key` when fewer than `limit` are live. Admitted: the decision

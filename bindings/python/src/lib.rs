@@ -4,7 +4,8 @@
 //! clock; every decision is the core's. Modules mirror the core's (`gcra`, `token_bucket`,
 //! `credits`, `burst`,
 //! `fixed_window`, `sliding_window`, `sliding_log`, `all_of`, `concurrency`, `keyed`,
-//! `limiter`, `decision`, `error`, `quota`, `time`, `http`, `client`).
+//! `limiter`, `decision`, `error`, `quota`, `time`, `http`, `client`), and `redis`: the
+//! compiled helpers of the pure-Python `ratecell.redis`.
 //!
 //! Every class is a frozen pyclass whose state is behind the core's own locks (the keyed
 //! stores are sharded mutexes), so limiters are safe to share between threads, also on
@@ -26,6 +27,7 @@ mod http;
 mod keyed;
 mod limiter;
 mod quota;
+mod redis;
 mod sliding_log;
 mod sliding_window;
 mod time;
@@ -58,5 +60,10 @@ fn _ratecell(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Retry>()?;
     m.add_class::<client::RetryDecision>()?;
     m.add_class::<client::Pacer>()?;
+    m.add_function(wrap_pyfunction!(redis::_redis_scripts, m)?)?;
+    m.add_function(wrap_pyfunction!(redis::_redis_spec, m)?)?;
+    m.add_function(wrap_pyfunction!(redis::_redis_shared, m)?)?;
+    m.add_function(wrap_pyfunction!(redis::_redis_decision, m)?)?;
+    m.add_function(wrap_pyfunction!(redis::_redis_nanos, m)?)?;
     Ok(())
 }

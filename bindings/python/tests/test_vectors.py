@@ -29,32 +29,32 @@ def seconds(ns: int) -> float:
     return s
 
 
-def build(spec: dict[str, Any], clock: ratecell.ManualClock) -> Limiter:
+def build(spec: dict[str, Any], clock: ratecell.ManualClock, name: str = "default") -> Limiter:
     algorithm = spec["algorithm"]
     if algorithm == "all_of":
         members = [build(m, clock) for m in spec["members"]]
         assert all(isinstance(m, ratecell.RateLimiter) for m in members)
         return ratecell.AllOf(*[m for m in members if isinstance(m, ratecell.RateLimiter)])
     if algorithm == "credits":
-        return ratecell.Credits(number(spec["budget"]), clock=clock)
+        return ratecell.Credits(number(spec["budget"]), clock=clock, name=name)
     if algorithm == "concurrency":
-        return ratecell.Concurrency(number(spec["limit"]), ttl=seconds(number(spec["ttl_ns"])), clock=clock)
+        return ratecell.Concurrency(number(spec["limit"]), ttl=seconds(number(spec["ttl_ns"])), clock=clock, name=name)
     quota = f"{number(spec['limit'])}/{number(spec['period_ns'])}ns"
     if "burst" in spec:
         quota += f" burst {number(spec['burst'])}"
     if algorithm == "gcra":
-        return ratecell.Gcra.parse(quota, clock=clock)
+        return ratecell.Gcra.parse(quota, clock=clock, name=name)
     if algorithm == "token_bucket":
-        return ratecell.TokenBucket.parse(quota, starts_empty=bool(spec.get("starts_empty", False)), clock=clock)
+        return ratecell.TokenBucket.parse(quota, starts_empty=bool(spec.get("starts_empty", False)), clock=clock, name=name)
     if algorithm == "burst":
         window = seconds(number(spec["burst_window_ns"]))
-        return ratecell.Burst.parse(quota, burst_window=window, clock=clock)
+        return ratecell.Burst.parse(quota, burst_window=window, clock=clock, name=name)
     if algorithm == "fixed_window":
-        return ratecell.FixedWindow.parse(quota, clock=clock)
+        return ratecell.FixedWindow.parse(quota, clock=clock, name=name)
     if algorithm == "sliding_window":
-        return ratecell.SlidingWindow.parse(quota, clock=clock)
+        return ratecell.SlidingWindow.parse(quota, clock=clock, name=name)
     if algorithm == "sliding_log":
-        return ratecell.SlidingLog.parse(quota, entries=number(spec.get("entries", 64)), clock=clock)
+        return ratecell.SlidingLog.parse(quota, entries=number(spec.get("entries", 64)), clock=clock, name=name)
     raise AssertionError(f"unknown algorithm {algorithm}")
 
 
@@ -88,6 +88,16 @@ def check_decision(d: ratecell.Decision, expect: dict[str, Any], where: str) -> 
         assert d.refused_by == expect["refused_by"], where
 
 
+def check_headers(d: ratecell.Decision, case: dict[str, Any], step: dict[str, Any], where: str) -> None:
+    """A case with "http" records the decision's response fields in every style, the
+    decision taken at the wall-clock second ``unix_now_s``."""
+    if "http" not in case:
+        assert "headers" not in step, where
+        return
+    for style, fields in step["headers"].items():
+        assert d.headers(style, now=case["http"]["unix_now_s"]) == fields, f"{style} fields, {where}"
+
+
 ERRORS: dict[str, type[Exception]] = {
     "insufficient_capacity": ratecell.InsufficientCapacity,
     "credits_overflow": ratecell.RateCellError,
@@ -97,7 +107,7 @@ ERRORS: dict[str, type[Exception]] = {
 @pytest.mark.parametrize("case", cases())
 def test_vector(case: dict[str, Any]) -> None:
     clock = ratecell.ManualClock()
-    limiter = build(case["limiter"], clock)
+    limiter = build(case["limiter"], clock, case.get("http", {}).get("name", "default"))
     leases: dict[str, ratecell.Lease] = {}
     reservations: dict[str, ratecell.Reservation] = {}
     for i, step in enumerate(case["steps"]):
@@ -120,9 +130,13 @@ def test_vector(case: dict[str, Any]) -> None:
         if op == "check":
             assert isinstance(limiter, ratecell.RateLimiter)
             cost = [number(c) for c in step["costs"]] if "costs" in step else number(step["cost"])
-            check_decision(limiter.check(KEY, cost), step["expect"], where)
+            d = limiter.check(KEY, cost)
+            check_decision(d, step["expect"], where)
+            check_headers(d, case, step, where)
         elif op == "peek":
-            check_decision(limiter.peek(KEY), step["expect"], where)
+            d = limiter.peek(KEY)
+            check_decision(d, step["expect"], where)
+            check_headers(d, case, step, where)
         elif op == "reset":
             limiter.reset(KEY)
         elif op == "top_up":
@@ -132,6 +146,7 @@ def test_vector(case: dict[str, Any]) -> None:
             assert isinstance(limiter, ratecell.Concurrency)
             d = limiter.acquire(KEY)
             check_decision(d, step["expect"], where)
+            check_headers(d, case, step, where)
             assert (d.lease is not None) == step["granted"], where
             if d.lease is not None:
                 leases[step["lease"]] = d.lease

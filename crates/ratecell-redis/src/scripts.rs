@@ -2,11 +2,14 @@
 //! language embeds.
 //!
 //! A script is the concatenation of its files, each followed by a newline, in the order of
-//! `redis/scripts/manifest` (the `lib.lua` prelude first, `main.lua` last). [`Script::source`]
+//! `redis/scripts/manifest` (the `lib.lua` prelude first, after `fast.lua` where a script has
+//! fast paths, and `main.lua` last). [`Script::source`]
 //! is that text and [`Script::sha1`] its SHA1, the name Redis knows it by.
 
 use std::sync::OnceLock;
 
+/// Fast paths for the most common calls, decided before the prelude is defined.
+pub const FAST: &str = include_str!("../../../redis/scripts/fast.lua");
 /// The prelude: exact arithmetic, ticks, the clock, arguments, replies, expiry, dispatch.
 pub const LIB: &str = include_str!("../../../redis/scripts/lib.lua");
 /// GCRA.
@@ -96,10 +99,11 @@ impl Script {
         const L: (&str, &str) = ("lib.lua", LIB);
         const M: (&str, &str) = ("main.lua", MAIN);
         const G: (&str, &str) = ("gcra.lua", GCRA);
+        const F: (&str, &str) = ("fast.lua", FAST);
         match self {
-            Script::Gcra => &[L, G, M],
+            Script::Gcra => &[F, L, G, M],
             Script::TokenBucket => &[L, ("token_bucket.lua", TOKEN_BUCKET), M],
-            Script::FixedWindow => &[L, ("fixed_window.lua", FIXED_WINDOW), M],
+            Script::FixedWindow => &[F, L, ("fixed_window.lua", FIXED_WINDOW), M],
             Script::SlidingWindow => &[L, ("sliding_window.lua", SLIDING_WINDOW), M],
             Script::SlidingLog => &[L, ("sliding_log.lua", SLIDING_LOG), M],
             Script::Burst => &[L, G, ("burst.lua", BURST), M],
@@ -175,7 +179,7 @@ mod tests {
     #[test]
     fn sources_end_with_the_entry_point_and_hash_to_forty_hex_digits() {
         for s in Script::ALL {
-            assert!(s.source().starts_with(LIB));
+            assert!(s.source().starts_with(LIB) || s.source().starts_with(FAST));
             assert!(s.source().trim_end().ends_with("return R.main(KEYS, ARGV)"));
             assert_eq!(s.sha1().len(), 40);
             assert!(s.sha1().bytes().all(|b| b.is_ascii_hexdigit()));

@@ -1,12 +1,14 @@
 //! [`AtomicGcra`]: one GCRA cell shared between threads without a lock.
 //!
 //! The whole GCRA state is one `u64` (the theoretical arrival time in ticks), so it fits in an
-//! `AtomicU64`. A check loads the state, computes the decision with the pure transition
-//! [`Gcra::decide`], and publishes the new state with a compare-and-swap; if another thread
-//! changed the state in between, the decision is recomputed from the state it stored. Every
-//! decision is therefore exactly the one a single-threaded [`Gcra`] would make for the same
-//! requests in the order their compare-and-swaps took effect: the admission bound
-//! (`burst + elapsed / T` over any window), exact `retry_after` and `remaining` all carry over.
+//! `AtomicU64`. A check loads the state, computes the new state with GCRA's transition (the one
+//! [`Gcra::decide`] makes), and publishes it with a compare-and-swap; if another thread changed
+//! the state in between, the new state is recomputed from the state it stored. The decision is
+//! computed once, from the state the swap succeeded on (or the one a refusal saw), which keeps
+//! the window between load and swap short. Every decision is therefore exactly the one a
+//! single-threaded [`Gcra`] would make for the same requests in the order their
+//! compare-and-swaps took effect: the admission bound (`burst + elapsed / T` over any window),
+//! exact `retry_after` and `remaining` all carry over.
 //!
 //! A denial or a peek stores nothing and does not write the atomic at all, so a flood of
 //! refused requests costs each thread one load and no contention on the cache line.
@@ -76,25 +78,35 @@ impl AtomicGcra {
     ///
     /// Same contract as [`Gcra::check`]: `cost == 0` peeks, a cost above the capacity is
     /// [`Error::InsufficientCapacity`] and changes nothing.
+    #[inline]
     pub fn check(&self, now: Nanos, cost: u64) -> Result<Decision, Error> {
+        if cost > self.gcra.capacity() {
+            return Err(Error::InsufficientCapacity {
+                capacity: self.gcra.capacity(),
+            });
+        }
+        let now = self.gcra.now_ticks(now);
         // Relaxed is enough: the cell's state is the only data shared, and compare-and-swap
         // on a single location is totally ordered whatever the memory ordering.
         let mut current = self.state.load(Ordering::Relaxed);
-        loop {
-            let (decision, next) = self.gcra.decide(GcraState::from_bits(current), now, cost)?;
-            if next.to_bits() == current {
-                return Ok(decision);
-            }
+        // Only the new state is computed between the load and the compare-and-swap; the
+        // decision is made once, from the state the swap succeeded on (or the refusal saw).
+        let stored = loop {
+            let stored = self.gcra.admit(current, now, cost);
+            let Some(next) = stored.filter(|&next| next != current) else {
+                break stored;
+            };
             match self.state.compare_exchange_weak(
                 current,
-                next.to_bits(),
+                next,
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return Ok(decision),
+                Ok(_) => break stored,
                 Err(actual) => current = actual,
             }
-        }
+        };
+        Ok(self.gcra.conclude(current, now, cost, stored))
     }
 
     /// The cell's standing at `now`, recording nothing.

@@ -186,6 +186,7 @@ impl Gcra {
     ///
     /// `cost == 0` peeks: the decision reports the key's standing and stores nothing.
     /// A cost above the capacity is [`Error::InsufficientCapacity`]: no wait could admit it.
+    #[inline]
     pub fn check(&self, state: &mut GcraState, now: Nanos, cost: u64) -> Result<Decision, Error> {
         let (decision, next) = self.decide(*state, now, cost)?;
         *state = next;
@@ -212,6 +213,7 @@ impl Gcra {
     /// The pure transition: the decision for `cost` at `now` from `state`, and the state to
     /// store afterwards (unchanged when denied or peeking). Use it to keep state anywhere,
     /// such as in a compare-and-swap loop.
+    #[inline]
     pub fn decide(
         &self,
         state: GcraState,
@@ -227,7 +229,7 @@ impl Gcra {
     }
 
     /// `now` in ticks, standing still at the horizon.
-    const fn now_ticks(&self, now: Nanos) -> u64 {
+    pub(crate) const fn now_ticks(&self, now: Nanos) -> u64 {
         match now.as_nanos().checked_mul(self.scale.get()) {
             Some(t) => t,
             None => u64::MAX,
@@ -236,26 +238,52 @@ impl Gcra {
 
     /// Ticks to nanoseconds, rounded up.
     const fn ceil_nanos(&self, ticks: u64) -> Nanos {
+        // Most quotas have whole-nanosecond intervals (scale 1): skip the division.
+        if self.scale.get() == 1 {
+            return Nanos::new(ticks);
+        }
         Nanos::new(ticks.div_ceil(self.scale.get()))
     }
 
     /// The transition for `cost <= burst`, with `now` already in ticks.
+    #[inline]
     fn decide_in_capacity(&self, state: GcraState, now: u64, cost: u64) -> (Decision, GcraState) {
-        let tat = state.0;
+        let stored = self.admit(state.0, now, cost);
+        let decision = self.conclude(state.0, now, cost, stored);
+        (decision, GcraState(stored.unwrap_or(state.0)))
+    }
+
+    /// The first half of the transition for `cost <= burst` from `tat` at `now` (ticks): the
+    /// `tat` to store when the request is admitted (unchanged for a peek), `None` when it is
+    /// refused. [`conclude`](Self::conclude) makes the decision from it; [`AtomicGcra`]
+    /// publishes the state in between, so that its compare-and-swap window stays short.
+    ///
+    /// [`AtomicGcra`]: crate::AtomicGcra
+    #[inline]
+    pub(crate) fn admit(&self, tat: u64, now: u64, cost: u64) -> Option<u64> {
         // u128: `max(tat, now) + cost*T` may exceed u64 near the horizon; no overflow here
         // since each term is below 2^64.
         let increment = u128::from(cost).saturating_mul(u128::from(self.interval.get()));
         let new_tat = u128::from(tat.max(now)).saturating_add(increment);
         let latest = u128::from(now).saturating_add(u128::from(self.tolerance));
-        if new_tat <= latest
-            && let Ok(new_tat) = u64::try_from(new_tat)
-        {
-            let stored = if cost == 0 { tat } else { new_tat };
-            let decision = self.standing(true, stored, now, Nanos::ZERO);
-            return (decision, GcraState(stored));
+        if new_tat > latest {
+            return None;
+        }
+        let new_tat = u64::try_from(new_tat).ok()?;
+        Some(if cost == 0 { tat } else { new_tat })
+    }
+
+    /// The second half of the transition: the decision for `cost <= burst` from `tat` at `now`
+    /// (ticks), given what [`admit`](Self::admit) returned for the same arguments.
+    #[inline]
+    pub(crate) fn conclude(&self, tat: u64, now: u64, cost: u64, stored: Option<u64>) -> Decision {
+        if let Some(stored) = stored {
+            return self.standing(true, stored, now, Nanos::ZERO);
         }
         // Denied: the same request fits once `now` reaches `new_tat - B*T`. Beyond the
         // horizon it never does.
+        let increment = u128::from(cost).saturating_mul(u128::from(self.interval.get()));
+        let new_tat = u128::from(tat.max(now)).saturating_add(increment);
         let retry_after = match u64::try_from(new_tat) {
             // Denied means `new_tat > now + tolerance`, so this difference is positive.
             Ok(new_tat) => {
@@ -263,16 +291,21 @@ impl Gcra {
             }
             Err(_) => Nanos::MAX,
         };
-        (self.standing(false, tat, now, retry_after), state)
+        self.standing(false, tat, now, retry_after)
     }
 
     /// A decision reporting a key whose stored `tat` is `tat`, at `now` (ticks).
+    #[inline]
     fn standing(&self, allowed: bool, tat: u64, now: u64, retry_after: Nanos) -> Decision {
         let ahead = tat.saturating_sub(now);
+        let mut remaining = self.tolerance.saturating_sub(ahead) / self.interval;
         // Near the end of representable time fewer requests fit than the bucket holds: each
-        // admission must leave a storable `tat`.
-        let room = (u64::MAX - tat.max(now)) / self.interval;
-        let remaining = (self.tolerance.saturating_sub(ahead) / self.interval).min(room);
+        // admission must leave a storable `tat`. Elsewhere there is room for a whole bucket
+        // (`tolerance / interval`, at least `remaining`), and the division is skipped.
+        let headroom = u64::MAX - tat.max(now);
+        if headroom < self.tolerance {
+            remaining = remaining.min(headroom / self.interval);
+        }
         Decision {
             allowed,
             limit: self.quota.burst(),

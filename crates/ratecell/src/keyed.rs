@@ -93,6 +93,8 @@
 //! # Ok::<(), ratecell::Error>(())
 //! ```
 
+#[cfg(feature = "std")]
+mod dynamic;
 mod hash;
 #[cfg(feature = "std")]
 mod joint;
@@ -106,6 +108,8 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
+#[cfg(feature = "std")]
+pub use dynamic::DynKeyedStore;
 pub use hash::{HashSeed, SeededHasher};
 #[cfg(feature = "std")]
 pub use joint::KeyedAllOf;

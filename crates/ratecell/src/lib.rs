@@ -231,9 +231,9 @@
 //!
 //! - `std` (default): [`MonotonicClock`]. Without it the crate is `no_std` and allocation-free,
 //!   and builds for `thumbv6m-none-eabi` and `thumbv7em-none-eabihf`.
-//! - `std` also adds [`KeyedStore`], [`HashSeed::random`], and the algorithms sized at runtime
-//!   for bindings ([`SizedSlidingLog`], [`SizedConcurrency`], [`DynSlidingLog`] and
-//!   [`DynConcurrency`]). [`AtomicGcra`] exists where
+//! - `std` also adds [`KeyedStore`], [`HashSeed::random`], [`DynKeyedStore`] (a keyed store
+//!   whose algorithm is chosen at runtime), and the algorithms sized at runtime for bindings
+//!   ([`SizedSlidingLog`], [`SizedConcurrency`], [`DynSlidingLog`] and [`DynConcurrency`]). [`AtomicGcra`] exists where
 //!   the target has 64-bit atomics (not on the two Cortex-M targets above).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -262,10 +262,12 @@ macro_rules! forward_algorithm {
         impl<$($generics)*> $crate::Algorithm for $policy {
             type State = $state;
 
+            #[inline]
             fn capacity(&self) -> u64 {
                 <$policy>::capacity(self)
             }
 
+            #[inline]
             fn check(
                 &self,
                 state: &mut $state,
@@ -275,10 +277,12 @@ macro_rules! forward_algorithm {
                 <$policy>::check(self, state, now, cost)
             }
 
+            #[inline]
             fn peek(&self, state: &$state, now: $crate::Nanos) -> $crate::Decision {
                 <$policy>::peek(self, state, now)
             }
 
+            #[inline]
             fn is_fresh(&self, state: &$state, now: $crate::Nanos) -> bool {
                 <$policy>::is_fresh(self, state, now)
             }
@@ -287,6 +291,7 @@ macro_rules! forward_algorithm {
         }
     };
     (@decide $policy:ty => $state:ty) => {
+        #[inline]
         fn decide(
             &self,
             state: &$state,
@@ -331,7 +336,7 @@ pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 #[cfg(feature = "std")]
-pub use keyed::{ConcurrencyStore, KeyedAllOf, KeyedStore, SlidingLogStore};
+pub use keyed::{ConcurrencyStore, DynKeyedStore, KeyedAllOf, KeyedStore, SlidingLogStore};
 pub use keyed::{HashSeed, Keyed, KeyedTable, WhenFull};
 pub use limiter::{Limiter, LimiterState};
 pub use quota::Quota;

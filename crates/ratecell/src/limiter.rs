@@ -23,9 +23,10 @@
 //!
 //! # Adding an algorithm
 //!
-//! Each algorithm is one entry of the `limiters!` invocation at the end of this module:
+//! Each algorithm is one entry of the `for_each_algorithm!` list in this module:
 //! `Name(Policy, State)`, with a doc comment. The entry generates the `Limiter::Name` and
-//! `LimiterState::Name` variants, both `From` conversions and every arm of the dispatch. The
+//! `LimiterState::Name` variants, both `From` conversions, every arm of the dispatch, and the
+//! algorithm's store in [`DynKeyedStore`](crate::DynKeyedStore). The
 //! policy must implement [`Algorithm`] with `State = State`, and both types must be `Copy`,
 //! `Debug` and `Eq` (and the state `Hash`), as every ratecell algorithm's are.
 
@@ -195,20 +196,32 @@ macro_rules! limiters {
     };
 }
 
-limiters! {
-    /// The generic cell rate algorithm: [`Gcra`].
-    Gcra(Gcra, GcraState),
-    /// A sustained rate and a short-term peak: [`Burst`].
-    Burst(Burst, BurstState),
-    /// Counters per epoch-aligned window: [`FixedWindow`].
-    FixedWindow(FixedWindow, FixedWindowState),
-    /// The weighted two-window counter: [`SlidingWindow`].
-    SlidingWindow(SlidingWindow, SlidingWindowState),
-    /// A token bucket, with reservations through [`Limiter::reserve`]: [`TokenBucket`].
-    TokenBucket(TokenBucket, TokenBucketState),
-    /// A non-replenishing budget: [`Credits`].
-    Credits(Credits, CreditsState),
+/// Calls the macro `$callback` with the list of every algorithm a [`Limiter`] holds, one
+/// `Name(Policy, State),` entry each with its doc comment: the one place that names them, so
+/// that the `Limiter` dispatch and the per-algorithm stores of
+/// [`DynKeyedStore`](crate::DynKeyedStore) cannot disagree.
+macro_rules! for_each_algorithm {
+    ($callback:ident) => {
+        $callback! {
+            /// The generic cell rate algorithm: [`Gcra`].
+            Gcra(Gcra, GcraState),
+            /// A sustained rate and a short-term peak: [`Burst`].
+            Burst(Burst, BurstState),
+            /// Counters per epoch-aligned window: [`FixedWindow`].
+            FixedWindow(FixedWindow, FixedWindowState),
+            /// The weighted two-window counter: [`SlidingWindow`].
+            SlidingWindow(SlidingWindow, SlidingWindowState),
+            /// A token bucket, with reservations through [`Limiter::reserve`]: [`TokenBucket`].
+            TokenBucket(TokenBucket, TokenBucketState),
+            /// A non-replenishing budget: [`Credits`].
+            Credits(Credits, CreditsState),
+        }
+    };
 }
+#[cfg_attr(not(feature = "std"), allow(unused_imports))]
+pub(crate) use for_each_algorithm;
+
+for_each_algorithm!(limiters);
 
 impl Limiter {
     /// Adds `amount` credits to a key of a [`Limiter::Credits`] budget and returns the credits

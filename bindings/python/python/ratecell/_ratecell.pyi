@@ -652,3 +652,27 @@ class Pacer:
     def delay(self, headers: Union[Headers, RateLimitInfo], elapsed: Optional[Seconds] = None) -> float:
         """Seconds to wait before the next request, after a response received ``elapsed``
         seconds ago."""
+
+# The compiled helpers of ``ratecell.redis`` (see that module).
+def _redis_scripts() -> dict[str, str]:
+    """Every script of ``redis/scripts/manifest`` by name: its files, each followed by a
+    newline."""
+def _redis_spec(limiter: Union[RateLimiter, Concurrency]) -> list[str]:
+    """The limiter's algorithm and parameters as the scripts take them."""
+def _redis_shared(
+    limiter: Union[RateLimiter, Concurrency], numerator: int, denominator: int, clock: Optional[Clock] = None
+) -> Union[RateLimiter, Concurrency]:
+    """An in-process limiter like ``limiter`` with ``numerator/denominator`` of its counts."""
+def _redis_decision(
+    source: Union[RateLimiter, Concurrency],
+    allowed: bool,
+    limit: int,
+    remaining: int,
+    retry_after_ns: int,
+    reset_after_ns: int,
+    refused_by: Optional[int] = None,
+    all_of: bool = False,
+) -> Decision:
+    """A ``Decision`` from a script's reply, advertised as ``source``'s."""
+def _redis_nanos(seconds: Seconds, what: str) -> int:
+    """``seconds`` in whole nanoseconds, converted as every limiter converts spans."""

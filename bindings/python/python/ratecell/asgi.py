@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from ._ratecell import Concurrency, RateLimiter
-from .web import KeyFunction, Limits, Request, Rule, client_address, encode_fields, limits_from
+from .web import Checker, KeyFunction, Leases, Limits, Request, Rule, client_address, encode_fields, limits_from
 
 if TYPE_CHECKING:
     from ._ratecell import HeaderStyle
@@ -55,9 +54,9 @@ class RateLimitMiddleware:
         app: ASGIApp,
         limits: Optional[Limits] = None,
         *,
-        rules: Union[RateLimiter, Sequence[Rule]] = (),
+        rules: Union[Checker, Sequence[Rule]] = (),
         key: KeyFunction = client_address,
-        concurrency: Optional[Concurrency] = None,
+        concurrency: Optional[Leases] = None,
         header_style: Optional[HeaderStyle] = "ietf",
         message: Optional[str] = None,
     ) -> None:
@@ -68,7 +67,7 @@ class RateLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        verdict = self.limits.check(request_of(scope))
+        verdict = await self.limits.check_async(request_of(scope))
         try:
             if verdict.body is not None:
                 await send(
@@ -90,4 +89,4 @@ class RateLimitMiddleware:
 
             await self.app(scope, receive, send_with_fields)
         finally:
-            verdict.release()
+            await verdict.release_async()

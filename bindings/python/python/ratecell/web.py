@@ -18,11 +18,12 @@ answer with this error).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import inspect
+from collections.abc import Awaitable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
 
-from ._ratecell import Concurrency, Decision, Lease, RateLimiter
+from ._ratecell import Decision
 
 if TYPE_CHECKING:
     from ._ratecell import HeaderStyle
@@ -44,6 +45,28 @@ class Request:
     """Header fields, names in lower case."""
     client: Optional[str]
     """The client's address, when the server knows it."""
+
+
+class Checker(Protocol):
+    """What a rule's limiter must offer: a ratecell limiter, a ``ratecell.redis`` limiter
+    (blocking), or a ``ratecell.redis.asyncio`` one (its awaitable decisions are awaited by
+    the ASGI middleware)."""
+
+    def check(self, key: Key = None, cost: Any = 1) -> Union[Decision, Awaitable[Decision]]: ...
+
+
+class Leases(Protocol):
+    """What a concurrency cap must offer: a ``ratecell.Concurrency`` (its decision carries
+    the lease), or a ``ratecell.redis`` ``RedisConcurrency`` (a decision and a lease; the
+    asyncio one under ASGI only)."""
+
+    def acquire(self, key: Key = None) -> Any: ...
+
+
+class Releasable(Protocol):
+    """A lease: ``ratecell.Lease`` or a Redis lease."""
+
+    def release(self) -> Any: ...
 
 
 KeyFunction = Callable[[Request], Key]
@@ -75,7 +98,7 @@ class Rule:
     (any when ``None``), charging ``cost``. Use an ``AllOf`` of a plan limit and an endpoint
     group's limit to enforce both."""
 
-    limiter: RateLimiter
+    limiter: Checker
     path: str = "/"
     methods: Optional[Collection[str]] = None
     cost: int = 1
@@ -105,7 +128,7 @@ class Verdict:
     headers: list[tuple[str, str]]
     body: Optional[bytes] = None
     decision: Optional[Decision] = None
-    lease: Optional[Lease] = field(default=None, repr=False)
+    lease: Optional[Releasable] = field(default=None, repr=False)
 
     @property
     def reason(self) -> str:
@@ -113,17 +136,23 @@ class Verdict:
 
     def release(self) -> None:
         lease, self.lease = self.lease, None
-        if lease is not None:
-            lease.release()
+        _release_now(lease)
+
+    async def release_async(self) -> None:
+        """``release``, awaiting the release of an asyncio lease (ASGI)."""
+        lease, self.lease = self.lease, None
+        await _release(lease)
 
 
 class Limits:
     """The limits a middleware enforces.
 
     - ``rules``: a limiter for every request, or ``Rule``s tried in order (the first match
-      applies; requests matching none are not rate limited);
+      applies; requests matching none are not rate limited). A limiter may keep its state in
+      Redis (``ratecell.redis``; under ASGI, ``ratecell.redis.asyncio`` too);
     - ``key``: the key function (default: the client's address);
-    - ``concurrency``: a ``Concurrency`` cap per key, held until the response finishes;
+    - ``concurrency``: a ``Concurrency`` cap per key (or a Redis one: ``store.concurrency``),
+      held until the response finishes;
     - ``header_style``: the response fields (``"ietf"``, ``"draft-8"``, ``"draft-7"``,
       ``"draft-6"``, ``"legacy"``), or ``None`` for none;
     - ``message``: replaces the default message of the 429 body.
@@ -134,15 +163,15 @@ class Limits:
 
     def __init__(
         self,
-        rules: Union[RateLimiter, Sequence[Rule]] = (),
+        rules: Union[Checker, Sequence[Rule]] = (),
         *,
         key: KeyFunction = client_address,
-        concurrency: Optional[Concurrency] = None,
+        concurrency: Optional[Leases] = None,
         header_style: Optional[HeaderStyle] = "ietf",
         message: Optional[str] = None,
     ) -> None:
         self.rules: tuple[Rule, ...] = (
-            (Rule(rules),) if isinstance(rules, RateLimiter) else tuple(rules)
+            tuple(rules) if isinstance(rules, Sequence) else (Rule(rules),)
         )
         for rule in self.rules:
             if not isinstance(rule, Rule):
@@ -174,26 +203,81 @@ class Limits:
         key = self.key(request)
         lease = None
         if self.concurrency is not None:
-            held = self.concurrency.acquire(key)
-            if not held.allowed:
-                return self._refuse(held)
-            lease = held.lease
+            decision, lease = _held(_now(self.concurrency.acquire(key)))
+            if not decision.allowed:
+                return self._refuse(decision)
         rule = self.rule(request)
         if rule is None:
             return Verdict(200, [], None, None, lease)
-        decision = rule.limiter.check(key, rule.cost)
+        try:
+            decision = _now(rule.limiter.check(key, rule.cost))
+        except BaseException:
+            _release_now(lease)
+            raise
         if not decision.allowed:
-            if lease is not None:
-                lease.release()
+            _release_now(lease)
+            return self._refuse(decision)
+        return Verdict(200, self._fields(decision), None, decision, lease)
+
+    async def check_async(self, request: Request) -> Verdict:
+        """``check``, awaiting the decisions and leases of asyncio limiters
+        (``ratecell.redis.asyncio``)."""
+        key = self.key(request)
+        lease = None
+        if self.concurrency is not None:
+            decision, lease = _held(await _awaited(self.concurrency.acquire(key)))
+            if not decision.allowed:
+                return self._refuse(decision)
+        rule = self.rule(request)
+        if rule is None:
+            return Verdict(200, [], None, None, lease)
+        try:
+            decision = await _awaited(rule.limiter.check(key, rule.cost))
+        except BaseException:
+            await _release(lease)
+            raise
+        if not decision.allowed:
+            await _release(lease)
             return self._refuse(decision)
         return Verdict(200, self._fields(decision), None, decision, lease)
 
 
+def _now(result: Any) -> Any:
+    """A blocking limiter's result; an asyncio limiter's awaitable is refused."""
+    if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            result.close()
+        raise TypeError("an asyncio limiter needs the ASGI middleware (Limits.check_async)")
+    return result
+
+
+async def _awaited(result: Any) -> Any:
+    return await result if inspect.isawaitable(result) else result
+
+
+def _held(held: Any) -> tuple[Decision, Optional[Releasable]]:
+    """``Concurrency.acquire``'s decision and lease, or a Redis ``acquire``'s pair."""
+    if isinstance(held, Decision):
+        return held, held.lease
+    decision, lease = held
+    return decision, lease
+
+
+def _release_now(lease: Optional[Releasable]) -> None:
+    if lease is not None:
+        _now(lease.release())
+
+
+async def _release(lease: Optional[Releasable]) -> None:
+    if lease is not None:
+        await _awaited(lease.release())
+
+
 def limits_from(
     limits: Optional[Limits],
-    rules: Union[RateLimiter, Sequence[Rule]] = (),
+    rules: Union[Checker, Sequence[Rule]] = (),
     key: KeyFunction = client_address,
-    concurrency: Optional[Concurrency] = None,
+    concurrency: Optional[Leases] = None,
     header_style: Optional[HeaderStyle] = "ietf",
     message: Optional[str] = None,
 ) -> Limits:

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from ._ratecell import Concurrency, RateLimiter
-from .web import KeyFunction, Limits, Request, Rule, Verdict, client_address, limits_from
+from .web import Checker, KeyFunction, Leases, Limits, Request, Rule, Verdict, client_address, limits_from
 
 if TYPE_CHECKING:
     from ._ratecell import HeaderStyle
@@ -75,9 +74,9 @@ class RateLimitMiddleware:
         app: WSGIApp,
         limits: Optional[Limits] = None,
         *,
-        rules: Union[RateLimiter, Sequence[Rule]] = (),
+        rules: Union[Checker, Sequence[Rule]] = (),
         key: KeyFunction = client_address,
-        concurrency: Optional[Concurrency] = None,
+        concurrency: Optional[Leases] = None,
         header_style: Optional[HeaderStyle] = "ietf",
         message: Optional[str] = None,
     ) -> None:

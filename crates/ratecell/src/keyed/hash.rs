@@ -73,6 +73,7 @@ impl Default for HashSeed {
 impl BuildHasher for HashSeed {
     type Hasher = SeededHasher;
 
+    #[inline]
     fn build_hasher(&self) -> SeededHasher {
         SeededHasher {
             value: self.start,
@@ -89,12 +90,14 @@ pub struct SeededHasher {
 }
 
 impl SeededHasher {
+    #[inline]
     const fn mix(&mut self, word: u64) {
         self.value = fold(self.value ^ word, self.multiplier);
     }
 }
 
 impl Hasher for SeededHasher {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         let mut words = bytes.chunks_exact(8);
         for word in &mut words {
@@ -139,6 +142,7 @@ impl Hasher for SeededHasher {
         self.mix(n as u64);
     }
 
+    #[inline]
     fn finish(&self) -> u64 {
         fold(self.value ^ P4, P1)
     }

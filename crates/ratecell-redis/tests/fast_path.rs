@@ -1,0 +1,227 @@
+//! The fast paths of `redis/scripts/fast.lua` against the prelude's exact arithmetic.
+//!
+//! The `gcra` and `fixed_window` scripts decide the common calls in plain doubles before the
+//! prelude is defined; the `burst` script decides GCRA and the `all_of` script fixed windows
+//! too, always through the prelude's exact naturals. Both sides get the same calls on twin
+//! keys and must reply alike, store the same state and give their keys the same life. Quotas,
+//! costs and instants straddle every condition of the fast paths (a limit that divides the
+//! period, a tolerance or a period below 2^52 ns, instants of 19 digits and more), so calls on
+//! both sides of each condition are compared.
+
+#[macro_use]
+mod common;
+
+use proptest::prelude::*;
+use ratecell_redis::Script;
+
+/// `(limit, period_ns, burst)`: whole-nanosecond intervals (fast), a tolerance at 2^52 ns
+/// (not fast), intervals in fractions of a nanosecond (not fast).
+const QUOTAS: [(u64, u64, u64); 9] = [
+    (100, 60_000_000_000, 120),
+    (5, 1_000_000_000, 3),
+    (1, 1, 1),
+    (1, 86_400_000_000_000, 2),
+    (3, 3 * 1_125_899_906_842_624, 4), // tolerance 4 * 2^50 = 2^52: the first not fast
+    (3, 3 * 1_125_899_906_842_623, 4), // tolerance just below 2^52
+    (7, 60_000_000_000, 7),            // 7 does not divide the period
+    (1_000, 999_999_999_999_999, 10),  // 15 digits, not divisible
+    (4, 4_000_000_000_000_000, 1),     // 16 digits: past the arguments the fast path reads
+];
+
+/// Where a case's clock starts: the origin, today since 2024, 2^53 ns, the last 19-digit
+/// instant, the first 20-digit one (not fast), near the end of u64.
+const STARTS: [u64; 6] = [
+    0,
+    91_463_113_553_263_000,
+    1 << 53,
+    9_999_999_999_999_990_000,
+    10_000_000_000_000_000_000,
+    u64::MAX - 5_000_000_000,
+];
+
+fn call(con: &mut redis::Connection, script: Script, key: &str, args: &[&str]) -> Vec<String> {
+    let reply = common::call(con, script, &[key], args).expect("the script answers");
+    common::texts(&reply)
+}
+
+/// What a call left: its reply, the key's fields and its life in ms (-2 absent, -1 forever).
+type Outcome = (Vec<String>, Vec<(String, String)>, i64);
+
+/// Calls `script` and reads what the key holds in one transaction, then makes the key
+/// persist: a key given a life of a millisecond cannot expire before it is read, nor between
+/// the steps of a case (which would make the two sides' next decisions differ for a reason
+/// that is not theirs).
+fn decide(con: &mut redis::Connection, script: Script, key: &str, args: &[&str]) -> Outcome {
+    let _: String = redis::cmd("SCRIPT")
+        .arg("LOAD")
+        .arg(script.source())
+        .query(con)
+        .expect("SCRIPT LOAD");
+    let (reply, mut fields, life, _): (redis::Value, Vec<(String, String)>, i64, i64) =
+        redis::pipe()
+            .atomic()
+            .cmd("EVALSHA")
+            .arg(script.sha1())
+            .arg(1)
+            .arg(key)
+            .arg(args)
+            .cmd("HGETALL")
+            .arg(key)
+            .cmd("PTTL")
+            .arg(key)
+            .cmd("PERSIST")
+            .arg(key)
+            .query(con)
+            .expect("the transaction runs");
+    fields.sort();
+    (common::texts(&reply), fields, life)
+}
+
+fn same_life(a: i64, b: i64) -> bool {
+    // The two transactions are a few milliseconds apart at most; -1 and -2 are exact.
+    if a < 0 || b < 0 {
+        return a == b;
+    }
+    a.abs_diff(b) <= 50
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn the_gcra_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+        quota in 0..QUOTAS.len(),
+        start in 0..STARTS.len(),
+        floor in prop::sample::select(vec!["", "0", "1", "600000"]),
+        steps in prop::collection::vec((any::<u8>(), any::<u64>(), 0_u64..6), 1..24),
+    ) {
+        let Some(url) = common::url() else { return Ok(()) };
+        let mut con = common::connection(&url);
+        let (limit, period, burst) = QUOTAS[quota];
+        let prefix = common::prefix("fast-path");
+        let (fast, exact) = (format!("{prefix}:fast"), format!("{prefix}:exact"));
+        let mut now = STARTS[start];
+        for (how, x, cost) in steps {
+            let interval = period / limit;
+            now = match how % 6 {
+                0 => now,
+                1 => now.saturating_add(x % 1_000),
+                2 => now.saturating_add(x % interval.max(1).saturating_mul(2)),
+                3 => now.saturating_sub(x % interval.max(1)), // the clock steps back
+                4 => now.saturating_add(x % (burst.saturating_mul(interval).saturating_add(2))),
+                _ => now.saturating_add(x % 1_000_000_000),
+            };
+            let cost = cost.min(burst + 1); // one past the burst: an error both ways
+            let (now_s, limit_s, period_s, burst_s, cost_s) = (
+                now.to_string(),
+                limit.to_string(),
+                period.to_string(),
+                burst.to_string(),
+                cost.to_string(),
+            );
+            let args = [
+                "check", &now_s, "", floor, "gcra", &limit_s, &period_s, &burst_s, &cost_s,
+            ];
+            let (a, sa, la) = decide(&mut con, Script::Gcra, &fast, &args);
+            let (b, sb, lb) = decide(&mut con, Script::Burst, &exact, &args);
+            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
+            prop_assert_eq!(sa, sb, "stored state at {}", now);
+            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+        }
+    }
+}
+
+/// Fixed windows: `(limit, period_ns)`, periods on both sides of 2^43 ns (where the fast
+/// path changes how it reduces instants) and of 2^52 ns (where it stops).
+const WINDOWS: [(u64, u64); 8] = [
+    (100, 60_000_000_000),
+    (3, 1_000_000_000),
+    (1, 1),
+    (5, 8_796_093_022_207),
+    (5, 8_796_093_022_208),
+    (2, 86_400_000_000_000),
+    (7, 4_503_599_627_370_495),
+    (7, 4_503_599_627_370_496),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn the_fixed_window_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+        window in 0..WINDOWS.len(),
+        start in 0..STARTS.len(),
+        floor in prop::sample::select(vec!["", "0", "1", "600000"]),
+        steps in prop::collection::vec((any::<u8>(), any::<u64>(), 0_u64..4), 1..24),
+    ) {
+        let Some(url) = common::url() else { return Ok(()) };
+        let mut con = common::connection(&url);
+        let (limit, period) = WINDOWS[window];
+        let prefix = common::prefix("fast-path-window");
+        let (fast, exact) = (format!("{prefix}:fast"), format!("{prefix}:exact"));
+        let mut now = STARTS[start];
+        for (how, x, cost) in steps {
+            now = match how % 5 {
+                0 => now,
+                1 => now.saturating_add(x % 1_000),
+                2 => now.saturating_add(x % period.saturating_mul(2).max(1)),
+                3 => now.saturating_sub(x % period.saturating_mul(2).max(1)), // steps back
+                _ => now.saturating_add(x % 10_000_000_000),
+            };
+            let cost = cost.min(limit + 1); // one past the limit: an error both ways
+            let (now_s, limit_s, period_s, cost_s) =
+                (now.to_string(), limit.to_string(), period.to_string(), cost.to_string());
+            let args = ["check", &now_s, "", floor, "fixed_window", &limit_s, &period_s, &cost_s];
+            let (a, sa, la) = decide(&mut con, Script::FixedWindow, &fast, &args);
+            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
+            prop_assert_eq!(sa, sb, "stored state at {}", now);
+            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+        }
+    }
+}
+
+/// Server time from an epoch still to come counts as instant 0 on both paths; an epoch in the
+/// past gives both the same kind of answer from the server's clock.
+#[test]
+fn server_time_is_read_alike() {
+    let url = server_or_skip!();
+    let mut con = common::connection(&url);
+    let prefix = common::prefix("fast-path-server-time");
+    let (fast, exact) = (format!("{prefix}:fast"), format!("{prefix}:exact"));
+    let future = [
+        "check",
+        "",
+        "99999999999",
+        "0",
+        "gcra",
+        "100",
+        "60000000000",
+        "120",
+        "1",
+    ];
+    for _ in 0..3 {
+        let a = call(&mut con, Script::Gcra, &fast, &future);
+        let b = call(&mut con, Script::Burst, &exact, &future);
+        assert_eq!(a, b);
+        assert_eq!(a[1], "0", "an epoch to come counts as instant 0");
+    }
+    let today = [
+        "check",
+        "",
+        "",
+        "0",
+        "gcra",
+        "100",
+        "60000000000",
+        "120",
+        "1",
+    ];
+    let a = call(&mut con, Script::Gcra, &format!("{fast}-today"), &today);
+    let b = call(&mut con, Script::Burst, &format!("{exact}-today"), &today);
+    assert_eq!(a[0], "ok");
+    assert_eq!(a[2..], b[2..], "the same decision on a fresh key");
+    let (ta, tb): (u64, u64) = (a[1].parse().expect("ns"), b[1].parse().expect("ns"));
+    assert!(ta > 90_000_000_000_000_000, "counted from 2024: {ta}");
+    assert!(tb >= ta && tb - ta < 5_000_000_000, "{ta} then {tb}");
+}

@@ -1,0 +1,283 @@
+-- ratecell for Redis: fast paths, first in the scripts that have them (see redis/README.md).
+--
+-- The prelude (lib.lua) decides every call exactly with arbitrary-precision naturals; defining
+-- it and computing with it takes tens of microseconds a call. The most common calls are decided
+-- here first, before the prelude is defined, with the same reply and the same writes:
+--
+-- - a GCRA `check` whose quota ticks in whole nanoseconds (limit divides period_ns) and whose
+--   tolerance (burst * period / limit) is below 2^52 ns;
+-- - a fixed window `check` whose period is below 2^52 ns;
+--
+-- with arguments of at most 15 digits, and an instant and stored instants of at most 19. In
+-- plain doubles: an instant is a pair (seconds, nanoseconds), both exact, and every duration a
+-- decision computes is below 2^52 ns, so every operation is exact. Any other call falls through
+-- to the prelude untouched (this file then has read the clock and the key, nothing more).
+
+do
+  local argv = ARGV
+  local algorithm = argv[5]
+  if argv[1] == 'check' and #KEYS == 1
+    and ((algorithm == 'gcra' and #argv == 9) or (algorithm == 'fixed_window' and #argv == 8)) then
+    local floor, format, call = math.floor, string.format, redis.call
+    local G = 1000000000 -- nanoseconds per second: the pairs' base
+    local SMALL = 4503599627370496 -- 2^52
+
+    -- A decimal argument of at most `most` digits as a double, or nil.
+    local function digits(s, most)
+      if type(s) == 'string' and #s > 0 and #s <= most and not s:find('%D') then
+        return tonumber(s)
+      end
+      return nil
+    end
+    -- Decimal digits (at most 19, already checked) as a pair.
+    local function instant(s)
+      local n = #s
+      if n <= 9 then
+        return 0, tonumber(s)
+      end
+      return tonumber(s:sub(1, n - 9)), tonumber(s:sub(n - 8))
+    end
+    local function before(as, an, bs, bn)
+      return as < bs or (as == bs and an < bn)
+    end
+    -- (s, n) + d for |d| < 2^52 (the result not negative): n + d stays within 2^53.
+    local function plus(s, n, d)
+      local t = n + d
+      local q = floor(t / G)
+      local r = t - q * G
+      if r < 0 then
+        q, r = q - 1, r + G
+      elseif r >= G then
+        q, r = q + 1, r - G
+      end
+      return s + q, r
+    end
+    -- a - b for a >= b.
+    local function minus(as, an, bs, bn)
+      local s, n = as - bs, an - bn
+      if n < 0 then
+        s, n = s - 1, n + G
+      end
+      return s, n
+    end
+    local function text(s, n)
+      if s == 0 then
+        return format('%.0f', n)
+      end
+      return format('%.0f%09.0f', s, n)
+    end
+
+    -- A value of the same length in milliseconds, rounded up.
+    local function millis_up(s, n)
+      local ms = floor((n + 999999) / 1000000)
+      if ms * 1000000 < n then
+        ms = ms + 1
+      elseif (ms - 1) * 1000000 >= n then
+        ms = ms - 1
+      end
+      return s * 1000 + ms
+    end
+    -- (s, n) mod p for 0 < p < 2^52: ((s mod p) * 10^9 + n) mod p, the product reduced in
+    -- steps that stay below 2^53 (three times 1000 for periods below 2^43, doubling above).
+    local function mod(s, n, p)
+      local x = math.fmod(s, p)
+      if p < 8796093022208 then
+        x = math.fmod(math.fmod(math.fmod(x * 1000, p) * 1000, p) * 1000, p)
+      else
+        local r, m = 0, G
+        while m > 0 do
+          if math.fmod(m, 2) == 1 then
+            r = math.fmod(r + x, p)
+          end
+          x = math.fmod(x + x, p)
+          m = floor(m / 2)
+        end
+        x = r
+      end
+      return math.fmod(x + n, p)
+    end
+
+    local floor_ms = argv[4] == '' and 0 or digits(argv[4], 15)
+    -- The instant: the caller's (at most 19 digits), or the server's clock from `epoch`.
+    local function clock()
+      if argv[2] ~= '' then
+        if digits(argv[2], 19) then
+          return instant(argv[2])
+        end
+        return nil
+      end
+      local epoch = argv[3] == '' and 1704067200 or digits(argv[3], 15)
+      if not epoch then
+        return nil
+      end
+      local t = call('TIME')
+      local secs = tonumber(t[1]) - epoch
+      if secs < 0 then
+        return 0, 0
+      end
+      return secs, tonumber(t[2]) * 1000
+    end
+    -- After a write: the key lives until it is fresh again, `(s, n)` from now, in whole
+    -- milliseconds rounded up and at least floor_ms (lib.lua's expire).
+    local function expire(key, s, n)
+      if s == 0 and n == 0 then
+        call('DEL', key)
+        return
+      end
+      local life = millis_up(s, n)
+      if life < floor_ms then
+        life = floor_ms
+      end
+      if life == 0 then
+        life = 1
+      end
+      call('PEXPIRE', key, format('%.0f', life))
+    end
+    local function reply(ns, nn, allowed, limit, remaining, retry, reset)
+      return {
+        'ok',
+        text(ns, nn),
+        allowed and 1 or 0,
+        format('%.0f', limit),
+        format('%.0f', remaining),
+        retry,
+        reset
+      }
+    end
+
+    -- The core's gcra.rs in nanosecond ticks (see gcra.lua): new_tat = max(tat, now) +
+    -- cost * T, admitted iff new_tat <= now + tolerance. Below 10^19 + 2^53 every instant fits
+    -- in u64 and stays far from its end, so neither limit of gcra.lua applies.
+    local function gcra(key)
+      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
+      local burst, cost = digits(argv[8], 15), digits(argv[9], 15)
+      local interval = limit and period and limit > 0 and period > 0
+        and math.fmod(period, limit) == 0 and period / limit
+      local tolerance = interval and burst and burst > 0 and interval * burst
+      if not (tolerance and tolerance < SMALL and cost and cost <= burst) then
+        return nil
+      end
+      local ns, nn = clock()
+      local raw = ns and call('HMGET', key, 'tat')[1]
+      local ts, tn
+      if raw == false then
+        ts, tn = 0, 0
+      elseif raw and digits(raw, 19) then
+        ts, tn = instant(raw)
+      else
+        return nil
+      end
+      local ms, mn = ts, tn
+      if before(ts, tn, ns, nn) then
+        ms, mn = ns, nn
+      end
+      local news, newn = plus(ms, mn, cost * interval)
+      local lats, latn = plus(ns, nn, tolerance)
+      local allowed = not before(lats, latn, news, newn)
+      local tols, toln = plus(0, 0, tolerance)
+      local retry = '0'
+      if allowed then
+        if cost > 0 then
+          ts, tn = news, newn
+        end
+      else
+        local ds, dn = minus(news, newn, ns, nn)
+        retry = text(minus(ds, dn, tols, toln))
+      end
+      -- The standing of the tat kept: `ahead` of now, room for what is left of the tolerance.
+      local as, an = 0, 0
+      if before(ns, nn, ts, tn) then
+        as, an = minus(ts, tn, ns, nn)
+      end
+      local remaining = 0
+      if before(as, an, tols, toln) then
+        local gap = tolerance - (as * G + an)
+        remaining = floor(gap / interval)
+        local r = gap - remaining * interval
+        if r < 0 then
+          remaining = remaining - 1
+        elseif r >= interval then
+          remaining = remaining + 1
+        end
+      end
+      if allowed and cost > 0 then
+        call('HSET', key, 'tat', text(ts, tn))
+        expire(key, as, an)
+      end
+      return reply(ns, nn, allowed, burst, remaining, retry, text(as, an))
+    end
+
+    -- The core's fixed_window.rs (see fixed_window.lua): windows [k*period, (k+1)*period)
+    -- from instant 0; the stored count holds while the window of max(now, start) is the
+    -- window of the stored start.
+    local function fixed_window(key)
+      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
+      local cost = digits(argv[8], 15)
+      if not (limit and period and cost and limit > 0 and period > 0 and period < SMALL
+          and cost <= limit) then
+        return nil
+      end
+      local ns, nn = clock()
+      local raw = ns and call('HMGET', key, 'start', 'count')
+      if not raw then
+        return nil
+      end
+      local ss, sn, count = 0, 0, 0
+      if raw[1] then
+        if not digits(raw[1], 19) then
+          return nil
+        end
+        ss, sn = instant(raw[1])
+      end
+      if raw[2] then
+        count = digits(raw[2], 15)
+        if not count then
+          return nil
+        end
+      end
+      -- The window the decision is made in, and the count in it.
+      local ws, wn
+      if count == 0 then
+        ws, wn = plus(ns, nn, -mod(ns, nn, period))
+      else
+        local es, en = ss, sn
+        if before(ss, sn, ns, nn) then
+          es, en = ns, nn
+        end
+        ws, wn = plus(es, en, -mod(es, en, period))
+        local os, on = plus(ss, sn, -mod(ss, sn, period))
+        if os ~= ws or on ~= wn then
+          count = 0
+        end
+      end
+      local es, en = plus(ws, wn, period)
+      local until_end = text(minus(es, en, ns, nn))
+      local after = count + cost
+      if after > limit then
+        local left = limit > count and limit - count or 0
+        return reply(ns, nn, false, limit, left, until_end, until_end)
+      end
+      if cost > 0 then
+        call('HSET', key, 'start', text(ws, wn), 'count', format('%.0f', after))
+        expire(key, minus(es, en, ns, nn))
+      end
+      return reply(ns, nn, true, limit, limit - after, '0', after == 0 and '0' or until_end)
+    end
+
+    if redis.replicate_commands then
+      -- Redis before 5 replicates scripts verbatim unless told otherwise; TIME needs effects.
+      pcall(redis.replicate_commands)
+    end
+    local decided
+    if floor_ms then
+      if algorithm == 'gcra' then
+        decided = gcra(KEYS[1])
+      else
+        decided = fixed_window(KEYS[1])
+      end
+    end
+    if decided then
+      return decided
+    end
+  end
+end
