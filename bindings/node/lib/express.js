@@ -3,7 +3,7 @@
 // route, `app.post('/v1/analysis', rateLimit({ limiter: analysis }), handler)`. The options
 // are those of Limits (lib/web.js), or `{ limits }`.
 
-const { Limits, clientAddress, headerKey, limitsFrom } = require('./web')
+const { Limits, clientAddress, headerKey, limitsFrom, release } = require('./web')
 
 /** Sets `fields` on a Node response. */
 function setFields(res, fields) {
@@ -22,9 +22,9 @@ function rateLimit(options) {
   const answer = (res, next, verdict) => {
     const { lease } = verdict
     if (lease !== null) {
-      const release = () => lease.release()
-      res.once('finish', release)
-      res.once('close', release)
+      const end = () => release(lease)
+      res.once('finish', end)
+      res.once('close', end)
     }
     setFields(res, verdict.headers)
     if (verdict.body === null) {

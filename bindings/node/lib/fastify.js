@@ -4,7 +4,7 @@
 // `config: { ratecell: { limiter, cost } }`, or opts out with `config: { ratecell: false }`.
 
 const { options: optionsObject } = require('./error')
-const { Limits, clientAddress, headerKey, limitsFrom, ruleOption } = require('./web')
+const { Limits, clientAddress, headerKey, limitsFrom, release, ruleOption } = require('./web')
 
 /** A route's own rule, validated once per route options object. */
 const routeRules = new WeakMap()
@@ -66,9 +66,9 @@ function ratecell(fastify, options, done) {
 function answer(reply, next, verdict) {
   const { lease } = verdict
   if (lease !== null) {
-    const release = () => lease.release()
-    reply.raw.once('finish', release)
-    reply.raw.once('close', release)
+    const end = () => release(lease)
+    reply.raw.once('finish', end)
+    reply.raw.once('close', end)
   }
   reply.headers(verdict.headers)
   if (verdict.body === null) {

@@ -32,7 +32,7 @@ export interface LimitsOptions<Req = RequestLike> {
   /** Default: the client's address. */
   key?: KeyFunction<Req>
   /** A cap on requests in flight per key, released when the response finishes. */
-  concurrency?: Concurrency
+  concurrency?: Concurrency | RedisLimiter
   /** Default 'ietf'; null sends only Retry-After. */
   headerStyle?: HeaderStyle | null
   /** Replaces the message of the 429 and 402 bodies. */

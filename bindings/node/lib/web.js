@@ -10,6 +10,17 @@ const { Concurrency } = require('./concurrency')
 const { insufficientCreditsBody, rateLimitBody } = require('./http')
 const { RedisAllOf, RedisLimiter } = require('./redis')
 
+/** Ends `lease` (if any), ignoring a failure to reach Redis: the lease then expires by itself. */
+function release(lease) {
+  const done = lease?.release()
+  if (typeof done?.catch === 'function') done.catch(() => {})
+}
+
+/** A concurrency cap: in this process, or in Redis (a RedisLimiter of a Concurrency). */
+function isConcurrency(value) {
+  return value instanceof Concurrency || (value instanceof RedisLimiter && value.policy.kind === 'concurrency')
+}
+
 /** A limiter a rule may use: in this process, or in Redis (whose decisions are promises). */
 function isLimiter(value) {
   return value instanceof KeyedLimiter || value instanceof RedisLimiter || value instanceof RedisAllOf
@@ -77,7 +88,8 @@ function matches(rule, method, path) {
  * - `limiter` (one limiter for every request) or `rules` (tried in order; the first match
  *   applies; requests matching none are not rate limited);
  * - `key`: the key function (default: the client's address);
- * - `concurrency`: a `Concurrency` cap per key, held until the response finishes;
+ * - `concurrency`: a `Concurrency` cap per key (in process, or a Redis limiter of one), held
+ *   until the response finishes;
  * - `headerStyle`: `ietf` (default), `draft-8`, `draft-7`, `draft-6`, `legacy`, or `null` for
  *   no fields but `Retry-After`;
  * - `message`: replaces the default message of the 429 and 402 bodies.
@@ -102,7 +114,7 @@ class Limits {
     }
     this.#key = o.key ?? clientAddress
     expect(typeof this.#key === 'function', 'key', 'a function of the request', this.#key)
-    if (o.concurrency !== undefined) expect(o.concurrency instanceof Concurrency, 'concurrency', 'a Concurrency', o.concurrency)
+    if (o.concurrency !== undefined) expect(isConcurrency(o.concurrency), 'concurrency', 'a Concurrency (in process or in Redis)', o.concurrency)
     this.#concurrency = o.concurrency
     const style = o.headerStyle === undefined ? 'ietf' : o.headerStyle
     if (style !== null) {
@@ -144,12 +156,20 @@ class Limits {
     const key = this.#key(req)
     if (key !== undefined && key !== null) expect(typeof key === 'string', 'the key function\'s result', 'a string or undefined', key)
     const k = key ?? undefined
-    let lease = null
-    if (this.#concurrency !== undefined) {
-      const held = this.#concurrency.acquire(k)
-      if (!held.allowed) return this.#refuse(this.#concurrency, held)
-      lease = held.lease
-    }
+    if (this.#concurrency === undefined) return this.#rule(req, route, k, null)
+    const held = this.#concurrency.acquire(k)
+    if (typeof held.then === 'function') return held.then((h) => this.#leased(req, route, k, h))
+    return this.#leased(req, route, k, held)
+  }
+
+  /** After the concurrency cap answered `held`: refuse, or go on to the rule with its lease. */
+  #leased(req, route, k, held) {
+    if (!held.allowed) return this.#refuse(this.#concurrency, held)
+    return this.#rule(req, route, k, held.lease)
+  }
+
+  /** The rule's decision for `req` (holding `lease`, if any). */
+  #rule(req, route, k, lease) {
     let rule = route
     if (rule === undefined) {
       const path = pathOf(req)
@@ -161,7 +181,7 @@ class Limits {
       const cost = typeof rule.cost === 'function' ? rule.cost(req) : rule.cost
       decision = rule.limiter.check(k, cost)
     } catch (error) {
-      lease?.release()
+      release(lease)
       throw error
     }
     // A limiter in Redis answers with a promise.
@@ -169,7 +189,7 @@ class Limits {
       return decision.then(
         (d) => this.#verdict(rule.limiter, d, lease),
         (error) => {
-          lease?.release()
+          release(lease)
           throw error
         },
       )
@@ -179,7 +199,7 @@ class Limits {
 
   #verdict(limiter, decision, lease) {
     if (!decision.allowed) {
-      lease?.release()
+      release(lease)
       return this.#refuse(limiter, decision)
     }
     return { status: 200, headers: this.#fields(limiter, decision), body: null, decision, lease }
@@ -195,4 +215,4 @@ function limitsFrom(options) {
   return o.limits
 }
 
-module.exports = { Limits, clientAddress, headerKey, limitsFrom, ruleOption }
+module.exports = { Limits, clientAddress, headerKey, limitsFrom, release, ruleOption }

@@ -280,6 +280,30 @@ test('the Express middleware enforces a limit kept in Redis', { skip }, async (t
   assert.equal(refused.headers.get('retry-after'), '30')
 })
 
+test('a concurrency cap kept in Redis is held while the response runs and released when it finishes', { skip }, async (t) => {
+  const store = new RedisStore(client(), { prefix: prefix() })
+  const sessions = store.limiter('sessions', new ratecell.Concurrency(1, { ttlMs: 60_000 }))
+  let finish
+  const app = express()
+  app.use(rateLimit({ concurrency: sessions, key: () => 'one' }))
+  app.get('/slow', (req, res) => { finish = () => res.send('slow done') })
+  app.get('/fast', (req, res) => res.send('fast'))
+  const s = await new Promise((resolve) => { const x = app.listen(0, '127.0.0.1', () => resolve(x)) })
+  t.after(() => new Promise((resolve) => { s.close(resolve); s.closeAllConnections() }))
+  const base = `http://127.0.0.1:${s.address().port}`
+  const slow = fetch(`${base}/slow`)
+  while (finish === undefined) await new Promise((r) => setTimeout(r, 1))
+  assert.equal((await sessions.peek('one')).remaining, 0)
+  const refused = await fetch(`${base}/fast`)
+  assert.equal(refused.status, 429)
+  assert.equal(refused.headers.get('ratelimit-policy'), '"default";q=1;qu="concurrent-requests"')
+  finish()
+  assert.equal(await (await slow).text(), 'slow done')
+  // The release is one more round trip after the response.
+  for (let i = 0; i < 100 && (await sessions.peek('one')).remaining === 0; i++) await new Promise((r) => setTimeout(r, 5))
+  assert.equal((await fetch(`${base}/fast`)).status, 200)
+})
+
 test('the Fastify plugin enforces an all-or-nothing limit kept in Redis', { skip }, async (t) => {
   const Fastify = require('fastify')
   const store = new RedisStore(client(), { prefix: prefix() })
