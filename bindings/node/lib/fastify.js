@@ -15,7 +15,7 @@ function routeRule(config) {
   if (option === false) return false
   let rule = routeRules.get(option)
   if (rule === undefined) {
-    rule = ruleOption(optionsObject(option, 'config.ratecell'), 'route')
+    rule = ruleOption(option, 'config.ratecell')
     routeRules.set(option, rule)
   }
   return rule

@@ -65,17 +65,17 @@ function costOption(cost, name) {
  * path is `path` or below it (`/v1/sessions` matches `/v1/sessions/sess_1`, not
  * `/v1/sessionsx`) and whose method is one of `methods` (any when left out).
  */
-function ruleOption(rule, i) {
-  const r = optionsObject(rule, `rules[${i}]`)
-  expect(isLimiter(r.limiter), `rules[${i}].limiter`, 'a ratecell limiter (in process or in Redis)', r.limiter)
+function ruleOption(rule, where) {
+  const r = optionsObject(rule, where)
+  expect(isLimiter(r.limiter), `${where}.limiter`, 'a ratecell limiter (in process or in Redis)', r.limiter)
   const path = r.path ?? '/'
-  expect(typeof path === 'string' && path.startsWith('/'), `rules[${i}].path`, 'a path starting with /', path)
+  expect(typeof path === 'string' && path.startsWith('/'), `${where}.path`, 'a path starting with /', path)
   let methods
   if (r.methods !== undefined) {
-    expect(Array.isArray(r.methods) && r.methods.every((m) => typeof m === 'string'), `rules[${i}].methods`, 'an array of method names', r.methods)
+    expect(Array.isArray(r.methods) && r.methods.every((m) => typeof m === 'string'), `${where}.methods`, 'an array of method names', r.methods)
     methods = new Set(r.methods.map((m) => m.toUpperCase()))
   }
-  return { limiter: r.limiter, prefix: path.replace(/\/+$/, ''), methods, cost: costOption(r.cost, `rules[${i}].cost`) }
+  return { limiter: r.limiter, prefix: path.replace(/\/+$/, ''), methods, cost: costOption(r.cost, `${where}.cost`) }
 }
 
 function matches(rule, method, path) {
@@ -107,10 +107,10 @@ class Limits {
     const o = optionsObject(options)
     if (o.limiter !== undefined && o.rules !== undefined) throw typeError('give limiter or rules, not both')
     if (o.limiter !== undefined) {
-      this.#rules = [ruleOption({ limiter: o.limiter, cost: o.cost }, 0)]
+      this.#rules = [ruleOption({ limiter: o.limiter, cost: o.cost }, 'options')]
     } else {
       expect(o.rules === undefined || Array.isArray(o.rules), 'rules', 'an array of rules', o.rules)
-      this.#rules = (o.rules ?? []).map(ruleOption)
+      this.#rules = (o.rules ?? []).map((r, i) => ruleOption(r, `rules[${i}]`))
     }
     this.#key = o.key ?? clientAddress
     expect(typeof this.#key === 'function', 'key', 'a function of the request', this.#key)
