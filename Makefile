@@ -25,6 +25,7 @@ C_FLAGS := $(C_WARN) -I$(C_DIR)/include
 C_STATIC_DEPS := -lpthread -ldl -lm
 
 include bindings/python/python.mk
+include bindings/node/node.mk
 
 .PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build vectors-bless \
 	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test c-bench c-bench-build install
@@ -43,8 +44,10 @@ demo: ## Run the main job: published API tiers enforced in every language, print
 	$(MAKE) --no-print-directory c-demo
 	@echo "== Python"
 	$(MAKE) --no-print-directory py-demo
+	@echo "== Node"
+	$(MAKE) --no-print-directory node-demo
 
-test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test py-test bench-build c-bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
+test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test py-test node-test bench-build c-bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
 	@echo "make test: all checks passed"
 
 fmt-check: ## Check formatting
@@ -66,7 +69,7 @@ bench-build: ## Check that the benchmarks build
 vectors-bless: ## Fill in the expectations of tests/vectors/*.json from the reference models
 	RATECELL_BLESS=1 $(CARGO) test -q -p ratecell-reference --test vectors
 
-bench: ## Run every benchmark (Rust, C, Python, Node) and write target/bench-results/report.md
+bench: node-build redis-server-installed ## Run every benchmark (Rust, C, Python, Node) and write target/bench-results/report.md
 	mkdir -p $(BENCH_RESULTS)
 	touch $(BENCH_RESULTS)/.started
 	$(MAKE) --no-print-directory bench-rust bench-c bench-python bench-node

@@ -1,0 +1,192 @@
+//! Keyed limiters: one core [`KeyedStore`](ratecell::KeyedStore) per JavaScript limiter,
+//! bounded by `maxKeys`, and the per-request callbacks every limiter shares (`check`, `peek`,
+//! `reset`, `size`, `clear`).
+//!
+//! Keys are JavaScript strings stored as their UTF-16 code units, exactly: two different
+//! strings are never the same key (UTF-8 would merge lone surrogates). The first unit tags
+//! the key, so the default key (`undefined`) is distinct from every string, `""` included.
+//! A store has one shard: a JavaScript limiter is used from one thread, so `maxKeys` is one
+//! exact global bound.
+
+use std::sync::Arc;
+
+use ratecell::{AllOf, Decision, Error, Keyed, KeyedAllOf, Limiter, Nanos, WhenFull};
+
+use crate::call::{boolean, callback, number};
+use crate::decision;
+use crate::error::JsError;
+use crate::time::Clock;
+
+/// A stored key: a tag unit, then the string's UTF-16 code units.
+pub(crate) type Key = Box<[u16]>;
+
+/// The core store, keyed by [`Key`].
+pub(crate) type KeyedStore<A> = ratecell::KeyedStore<Key, A>;
+
+/// Most members an `AllOf` combines.
+pub(crate) const ALL_OF_MEMBERS: usize = 8;
+
+/// A keyed store of any algorithm.
+pub(crate) enum Store {
+    /// Every algorithm of the core's [`Limiter`]: GCRA, token bucket, windows, burst, credits.
+    /// Shared, so that `AllOf`s can hold it as a member.
+    Rate(Arc<KeyedStore<Limiter>>),
+    /// An exact sliding log, sized at runtime.
+    Log(ratecell::SlidingLogStore<Key>),
+    /// Concurrency leases, sized at runtime.
+    Leases(ratecell::ConcurrencyStore<Key>),
+    /// Several limiters checked as one: the members' own stores.
+    AllOf(Box<[Arc<KeyedStore<Limiter>>]>),
+}
+
+/// Runs `$e` with `$s` bound to the store, whatever its algorithm (`AllOf` apart).
+macro_rules! each_store {
+    ($store:expr, $s:ident => $e:expr, $all:ident => $a:expr) => {
+        match $store {
+            Store::Rate($s) => $e,
+            Store::Log($s) => $e,
+            Store::Leases($s) => $e,
+            Store::AllOf($all) => $a,
+        }
+    };
+}
+
+/// A new store: `max_keys` keys at most, a random hash seed, one shard.
+pub(crate) fn store<A: ratecell::Algorithm>(
+    policy: A,
+    max_keys: usize,
+    when_full: WhenFull,
+) -> KeyedStore<A> {
+    KeyedStore::new(policy, max_keys, when_full).with_shards(1)
+}
+
+/// What a JavaScript limiter holds: its clock and its keys.
+pub(crate) struct Entry {
+    pub(crate) clock: Clock,
+    pub(crate) store: Store,
+}
+
+impl Store {
+    fn check(&self, key: &[u16], now: Nanos, cost: u64) -> Result<Decision, Error> {
+        each_store!(self, s => s.check(key, now, cost).map(|k: Keyed| k.decision()),
+        all => {
+            let costs = [cost; ALL_OF_MEMBERS];
+            let d = check_all(all, key, now, costs.get(..all.len()).unwrap_or(&[]))?;
+            Ok(d.decision.decision)
+        })
+    }
+
+    fn peek(&self, key: &[u16], now: Nanos) -> Decision {
+        each_store!(self, s => s.peek(key, now), all => {
+            let mut standings = [Decision::default(); ALL_OF_MEMBERS];
+            let standings = standings.get_mut(..all.len()).unwrap_or(&mut []);
+            // The lengths match by construction.
+            AllOf::new(&all[..])
+                .peek_keyed(key, now, standings)
+                .map_or_else(|_| Decision::default(), |d| d.decision)
+        })
+    }
+
+    fn reset(&self, key: &[u16]) -> bool {
+        each_store!(self, s => s.reset(key), all => all.iter().fold(false, |any, s| s.reset(key) | any))
+    }
+
+    fn clear(&self) {
+        each_store!(self, s => s.clear(), all => all.iter().for_each(|s| s.clear()));
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        each_store!(self, s => s.len(), all => all.iter().map(|s| s.len()).sum())
+    }
+
+    pub(crate) fn max_keys(&self) -> usize {
+        each_store!(self, s => s.max_keys(), all => all.iter().map(|s| s.max_keys()).sum())
+    }
+}
+
+/// Checks `key` in every member store, charging member `i` `costs[i]`; writes `refusedBy`
+/// (-1: none) and `tightest` in slots 5 and 6.
+pub(crate) fn check_all(
+    all: &[Arc<KeyedStore<Limiter>>],
+    key: &[u16],
+    now: Nanos,
+    costs: &[u64],
+) -> Result<KeyedAllOf, Error> {
+    let mut standings = [Decision::default(); ALL_OF_MEMBERS];
+    let standings = standings.get_mut(..all.len()).unwrap_or(&mut []);
+    let d = AllOf::new(all).check_keyed(key, now, costs, standings)?;
+    decision::write_at(
+        5,
+        &[
+            d.decision.refused_by.map_or(-1.0, |i| i as f64),
+            d.decision.tightest as f64,
+        ],
+    );
+    Ok(d)
+}
+
+callback!(
+    /// `check(key?, cost = 1)`: decides a request, writing the decision to the buffer.
+    check,
+    |call| {
+        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        let entry = unsafe { call.data::<Entry>() };
+        let cost = call.cost(1)?;
+        let now = entry.clock.now();
+        let d = call
+            .with_key(0, |key| entry.store.check(key, now, cost))?
+            .map_err(JsError::core)?;
+        decision::write(&d);
+        Ok(std::ptr::null_mut())
+    }
+);
+
+callback!(
+    /// `peek(key?)`: the key's standing, recording nothing.
+    peek,
+    |call| {
+        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        let entry = unsafe { call.data::<Entry>() };
+        let now = entry.clock.now();
+        let d = call.with_key(0, |key| entry.store.peek(key, now))?;
+        decision::write(&d);
+        if matches!(entry.store, Store::AllOf(_)) {
+            // A peek does not say which member would refuse.
+            decision::write_at(5, &[-1.0, -1.0]);
+        }
+        Ok(std::ptr::null_mut())
+    }
+);
+
+callback!(
+    /// `reset(key?)`: forgets the key; whether it was stored.
+    reset,
+    |call| {
+        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        let entry = unsafe { call.data::<Entry>() };
+        let removed = call.with_key(0, |key| entry.store.reset(key))?;
+        Ok(boolean(call.env, removed))
+    }
+);
+
+callback!(
+    /// `size()`: how many keys are stored.
+    size,
+    |call| {
+        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        let entry = unsafe { call.data::<Entry>() };
+        let len = entry.store.len();
+        Ok(number(call.env, len as f64))
+    }
+);
+
+callback!(
+    /// `clear()`: forgets every key.
+    clear,
+    |call| {
+        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        let entry = unsafe { call.data::<Entry>() };
+        entry.store.clear();
+        Ok(std::ptr::null_mut())
+    }
+);

@@ -1,0 +1,53 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { Concurrency, ManualClock } = require('..')
+const { TYPE, VALUE, throwsCode } = require('./helpers')
+
+test('at most limit leases are live per key, and a release frees one slot', () => {
+  const c = new Concurrency(2, { ttlMs: 60_000, clock: new ManualClock() })
+  const a = c.acquire('k')
+  const b = c.acquire('k')
+  assert.equal(a.allowed && b.allowed, true)
+  const refused = c.acquire('k')
+  assert.equal(refused.allowed, false)
+  assert.equal(refused.lease, null)
+  assert.equal(refused.retryAfterMs, 60_000)
+  assert.equal(c.acquire('other').allowed, true)
+  assert.equal(a.lease.release(), true)
+  assert.equal(c.acquire('k').allowed, true)
+})
+
+test('releasing twice never frees another holder slot', () => {
+  const c = new Concurrency(1, { ttlMs: 1000, clock: new ManualClock() })
+  const first = c.acquire('k')
+  assert.equal(first.lease.release(), true)
+  const second = c.acquire('k')
+  assert.equal(first.lease.release(), false)
+  assert.equal(c.acquire('k').allowed, false, 'the second holder keeps its slot')
+  assert.equal(second.lease.release(), true)
+})
+
+test('a lease expires after ttlMs unless renewed, and a reclaimed lease frees nothing', () => {
+  const clock = new ManualClock()
+  const c = new Concurrency(1, { ttlMs: 1000, clock })
+  const d = c.acquire()
+  clock.advance(900)
+  assert.equal(d.lease.renew(), true)
+  clock.advance(900)
+  assert.equal(c.acquire().allowed, false, 'renewed, still live')
+  clock.advance(100)
+  const next = c.acquire()
+  assert.equal(next.allowed, true, 'expired and reclaimed')
+  assert.equal(d.lease.release(), false)
+  assert.equal(d.lease.renew(), false)
+  assert.equal(c.acquire().allowed, false)
+})
+
+test('concurrency options are checked', () => {
+  throwsCode(() => new Concurrency(2), TypeError, TYPE)
+  throwsCode(() => new Concurrency(0, { ttlMs: 1 }), RangeError, VALUE)
+  throwsCode(() => new Concurrency(1e9, { ttlMs: 1 }), RangeError, VALUE)
+  throwsCode(() => new Concurrency(2, { ttlMs: -1 }), RangeError, VALUE)
+  throwsCode(() => new Concurrency(2, { ttlMs: NaN }), RangeError, VALUE)
+})
