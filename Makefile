@@ -69,7 +69,7 @@ bench-build: ## Check that the benchmarks build
 vectors-bless: ## Fill in the expectations of tests/vectors/*.json from the reference models
 	RATECELL_BLESS=1 $(CARGO) test -q -p ratecell-reference --test vectors
 
-bench: node-build redis-server-installed ## Run every benchmark (Rust, C, Python, Node) and write target/bench-results/report.md
+bench: ## Run every benchmark (Rust, C, Python, Node) and write target/bench-results/report.md
 	mkdir -p $(BENCH_RESULTS)
 	touch $(BENCH_RESULTS)/.started
 	$(MAKE) --no-print-directory bench-rust bench-c bench-python bench-node

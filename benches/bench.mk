@@ -6,7 +6,6 @@ BENCH_RESULTS := $(CURDIR)/target/bench-results
 # A short criterion profile: the machine is shared, and what counts are the ratios between
 # libraries measured in the same run. `make bench BENCH_ARGS=` uses criterion's defaults.
 BENCH_ARGS ?= --warm-up-time 1 --measurement-time 2
-BENCH_NODE ?= node
 
 .PHONY: bench-rust bench-c bench-python bench-node bench-report
 
@@ -25,16 +24,9 @@ bench-python: ## The Python comparisons in benches/python (make py-bench)
 	mkdir -p $(BENCH_RESULTS)
 	$(MAKE) --no-print-directory py-bench | tee $(BENCH_RESULTS)/python.txt
 
-bench-node: ## The Node comparisons in benches/node, when the addon is built
+bench-node: ## The Node comparisons in benches/node (make node-bench)
 	mkdir -p $(BENCH_RESULTS)
-	rm -f $(BENCH_RESULTS)/node.txt
-	if [ -z "$$(ls benches/node/*.js 2> /dev/null)" ]; then \
-		echo "bench-node: skipped, no benches/node/*.js in this tree"; \
-	elif ! $(BENCH_NODE) -e "require('./bindings/node')" 2> /dev/null; then \
-		echo "bench-node: skipped, the Node addon is not built (see bindings/node)"; \
-	else \
-		for script in benches/node/*.js; do $(BENCH_NODE) $$script; done | tee $(BENCH_RESULTS)/node.txt; \
-	fi
+	$(MAKE) --no-print-directory node-bench | tee $(BENCH_RESULTS)/node.txt
 
 bench-report: ## Write target/bench-results/report.md from the last run's results
 	python3 benches/report.py --since $(BENCH_RESULTS)/.started
