@@ -95,15 +95,16 @@ pub unsafe extern "C" fn ratecell_quota_parse(
                 *out = q.into();
                 Ok(())
             }
+            // Numbers that parsed but make no quota: no offset, as documented.
+            Err(e) if matches!(e.kind, ratecell::ParseErrorKind::Invalid(_)) => {
+                Err(ratecell_status::InvalidQuota)
+            }
             Err(e) => {
                 // SAFETY: `error_at` is NULL or writable, per the contract.
                 if let Ok(at) = unsafe { arg_mut(error_at) } {
                     *at = e.position;
                 }
-                Err(match e.kind {
-                    ratecell::ParseErrorKind::Invalid(_) => ratecell_status::InvalidQuota,
-                    _ => ratecell_status::ParseError,
-                })
+                Err(ratecell_status::ParseError)
             }
         }
     })
