@@ -19,7 +19,10 @@ FUZZ := RUSTUP_TOOLCHAIN=$(NIGHTLY) $(CARGO_FUZZ) fuzz
 # model is a finding too.
 FUZZ_FLAGS := -O -a
 
-# Miri: the core's and the C binding's unit and doc tests.
+# Miri: the core's and the C binding's unit and doc tests, then the C ABI fuzz target's
+# corpus and reproducers (tests/tests/fuzz_corpus.rs under cfg(miri)), which drive the
+# binding's unsafe code with NULLs, stale handles and bad enum values. The replay reads the
+# corpus files, hence -Zmiri-disable-isolation for it alone.
 MIRI_PACKAGES ?= -p ratecell -p ratecell-c
 MIRIFLAGS ?=
 
@@ -45,7 +48,7 @@ fuzz: fuzz-build ## Fuzz every target for FUZZ_SECONDS (default 60) each, one af
 		$(FUZZ) run $(FUZZ_FLAGS) $$t fuzz/corpus/$$t $$seeds -- \
 			-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 > $(FUZZ_LOGS)/$$t.log 2>&1 || \
 			{ tail -n 60 $(FUZZ_LOGS)/$$t.log; echo "fuzz: $$t failed, see $(FUZZ_LOGS)/$$t.log"; exit 1; }; \
-		grep -E '^#[0-9]+ +DONE' $(FUZZ_LOGS)/$$t.log | tail -n 1; \
+		grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_LOGS)/$$t.log | tail -n 1; \
 	done
 	@echo "fuzz: no finding; 'make fuzz-cmin' before committing grown corpora"
 
@@ -57,5 +60,7 @@ fuzz-cmin: fuzz-build ## Minimize every corpus: the fewest inputs that keep all 
 fuzz-replay: ## Replay the committed corpora and crash reproducers on stable (part of test-rust)
 	$(CARGO) test -p ratecell-reference --test fuzz_corpus
 
-miri: nightly ## Run the core's and the C binding's Rust tests under Miri
+miri: nightly ## Run the core's and the C binding's Rust tests, and the C ABI fuzz corpus, under Miri
 	MIRIFLAGS="$(MIRIFLAGS)" $(CARGO) +$(NIGHTLY) miri test $(MIRI_PACKAGES)
+	MIRIFLAGS="-Zmiri-disable-isolation $(MIRIFLAGS)" \
+		$(CARGO) +$(NIGHTLY) miri test -p ratecell-reference --test fuzz_corpus

@@ -10,14 +10,16 @@
 
 use core::ffi::{CStr, c_char};
 use core::ptr;
+use std::collections::{HashMap, HashSet};
 
 use arbitrary::Arbitrary;
 use ratecell::{Error, Gcra, GcraState, Nanos, ParseErrorKind, Quota};
 use ratecell_c::{
     ratecell_decision, ratecell_gcra, ratecell_gcra_check, ratecell_gcra_init,
     ratecell_gcra_is_fresh, ratecell_gcra_peek, ratecell_gcra_reset, ratecell_gcra_state,
-    ratecell_quota, ratecell_quota_init, ratecell_quota_parse, ratecell_status,
-    ratecell_status_str, ratecell_version,
+    ratecell_keyed, ratecell_keyed_check, ratecell_keyed_decision, ratecell_keyed_free,
+    ratecell_keyed_len, ratecell_keyed_new_gcra, ratecell_quota, ratecell_quota_init,
+    ratecell_quota_parse, ratecell_status, ratecell_status_str, ratecell_version,
 };
 
 use super::common::{At, Count, MAX_OPS, Span, decode};
@@ -78,6 +80,46 @@ enum Call<'a> {
     GcraReset(StateArg),
     StatusStr(u32),
     Version,
+    KeyedNew(PolicyArg, u16, WhenFullArg, bool),
+    KeyedCheck(HandleArg, u8, u64, u64, bool),
+    KeyedLen(HandleArg, bool),
+    KeyedFree(HandleArg),
+}
+
+/// Which `when_full` value `ratecell_keyed_new_gcra` receives.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum WhenFullArg {
+    FailClosed,
+    Evict,
+    /// Any value, most of them no `RATECELL_WHEN_FULL_*`.
+    Any(u32),
+}
+
+/// Which keyed handle a call receives.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum HandleArg {
+    /// The live store, or NULL when there is none (never created, or freed).
+    Live,
+    Null,
+    /// A live allocation that is no keyed store: its first word is this (another handle
+    /// kind's tag, or anything).
+    Foreign(u64),
+}
+
+/// The keyed store the calls created, with the GCRA policy it enforces and each key's state
+/// as that policy alone computes it. They agree while the store has room for every key and
+/// its clock never steps back (a key reclaimed as fresh at a later instant starts over, as
+/// the keyed module documents).
+struct Store {
+    handle: *mut ratecell_keyed,
+    gcra: Gcra,
+    roomy: bool,
+    keys: HashMap<u8, GcraState>,
+    /// Every key a check decided.
+    seen: HashSet<u8>,
+    /// The latest instant a check gave the store.
+    latest: u64,
+    monotone: bool,
 }
 
 /// What the calls have produced so far.
@@ -85,6 +127,19 @@ struct Program {
     quota: ratecell_quota,
     policy: ratecell_gcra,
     state: ratecell_gcra_state,
+    store: Option<Store>,
+    /// The allocation behind [`HandleArg::Foreign`].
+    foreign: Box<[u64; 8]>,
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        if let Some(store) = self.store.take() {
+            // SAFETY: the live handle `ratecell_keyed_new_gcra` wrote, freed once.
+            let status = unsafe { ratecell_keyed_free(store.handle) };
+            assert_eq!(status, ratecell_status::Ok);
+        }
+    }
 }
 
 fn out_ptr<T>(out: &mut T, null: bool) -> *mut T {
@@ -153,6 +208,203 @@ impl Program {
             Call::GcraReset(state) => self.gcra_reset(what, state),
             Call::StatusStr(status) => Program::status_str(what, status),
             Call::Version => Program::version(what),
+            Call::KeyedNew(policy, max_keys, when_full, null) => {
+                self.keyed_new(what, policy, (max_keys, when_full), null);
+            }
+            Call::KeyedCheck(handle, key, now, cost, null) => {
+                self.keyed_check(what, handle, key, (now, cost), null);
+            }
+            Call::KeyedLen(handle, null) => self.keyed_len(what, handle, null),
+            Call::KeyedFree(handle) => self.keyed_free(what, handle),
+        }
+    }
+
+    /// The pointer a [`HandleArg`] stands for, and whether it is NULL.
+    fn handle_arg(&mut self, arg: HandleArg) -> (*mut ratecell_keyed, bool) {
+        match (arg, &self.store) {
+            (HandleArg::Live, Some(store)) => (store.handle, false),
+            (HandleArg::Live | HandleArg::Null, _) => (ptr::null_mut(), true),
+            (HandleArg::Foreign(word), _) => {
+                // Never the keyed tag itself: that allocation is no store.
+                let keyed = u64::from_be_bytes(*b"rc:keyed");
+                self.foreign[0] = if word == keyed { !word } else { word };
+                (ptr::from_mut(&mut *self.foreign).cast(), false)
+            }
+        }
+    }
+
+    /// Asserts what a call on a foreign handle must return.
+    fn assert_refused_if_foreign(
+        what: &dyn core::fmt::Display,
+        arg: HandleArg,
+        status: ratecell_status,
+    ) {
+        if let HandleArg::Foreign(_) = arg {
+            assert_eq!(
+                status,
+                ratecell_status::InvalidArgument,
+                "{what}: a foreign handle"
+            );
+        }
+    }
+
+    fn keyed_new(
+        &mut self,
+        what: &dyn core::fmt::Display,
+        policy: PolicyArg,
+        (max_keys, when_full): (u16, WhenFullArg),
+        null: bool,
+    ) {
+        let p = self.policy_arg(policy);
+        let p_ptr = p.as_ref().map_or(ptr::null(), ptr::from_ref);
+        let max_keys = usize::from(max_keys % 300);
+        let mode = match when_full {
+            WhenFullArg::FailClosed => 0,
+            WhenFullArg::Evict => 1,
+            WhenFullArg::Any(v) => v,
+        };
+        let mut out: *mut ratecell_keyed = ptr::null_mut();
+        let out_arg = if null {
+            ptr::null_mut()
+        } else {
+            ptr::from_mut(&mut out)
+        };
+        // SAFETY: the policy is NULL or a live struct (its words arbitrary, which the ABI
+        // checks); `out_arg` is NULL or a writable handle pointer.
+        let status = unsafe { ratecell_keyed_new_gcra(p_ptr, max_keys, mode, out_arg) };
+        let gcra = p.and_then(|p| Gcra::from_raw(p.opaque));
+        // The arguments are checked in order: the policy, the values, then `out`.
+        let want = match (p, gcra) {
+            (None, _) => ratecell_status::NullArgument,
+            (Some(_), None) => ratecell_status::InvalidArgument,
+            _ if max_keys == 0 || mode > 1 => ratecell_status::InvalidArgument,
+            _ if null => ratecell_status::NullArgument,
+            _ => ratecell_status::Ok,
+        };
+        assert_eq!(status, want, "{what}");
+        assert_contract(what, status, false, !out.is_null());
+        if let (Some(gcra), ratecell_status::Ok) = (gcra, status) {
+            // Replace the store: the old one is freed and never used again.
+            if let Some(old) = self.store.take() {
+                // SAFETY: the live handle `ratecell_keyed_new_gcra` wrote, freed once.
+                let freed = unsafe { ratecell_keyed_free(old.handle) };
+                assert_eq!(freed, ratecell_status::Ok, "{what}");
+            }
+            self.store = Some(Store {
+                handle: out,
+                gcra,
+                roomy: max_keys >= 256,
+                keys: HashMap::new(),
+                seen: HashSet::new(),
+                latest: 0,
+                monotone: true,
+            });
+        }
+    }
+
+    fn keyed_check(
+        &mut self,
+        what: &dyn core::fmt::Display,
+        handle: HandleArg,
+        key: u8,
+        (now, cost): (u64, u64),
+        null: bool,
+    ) {
+        let (h, null_handle) = self.handle_arg(handle);
+        let bytes = [key];
+        let mut out = ratecell_keyed_decision {
+            decision: UNTOUCHED,
+            table_full: true,
+        };
+        let before = out;
+        let out_arg = if null {
+            ptr::null_mut()
+        } else {
+            ptr::from_mut(&mut out)
+        };
+        // SAFETY: the handle is NULL, the live store, or a live allocation of 64 bytes whose
+        // first word is checked; the key is one byte; `out_arg` is NULL or writable.
+        let status = unsafe { ratecell_keyed_check(h, bytes.as_ptr(), 1, now, cost, out_arg) };
+        // A foreign handle is refused before `out` is looked at.
+        let foreign = matches!(handle, HandleArg::Foreign(_));
+        assert_contract(
+            what,
+            status,
+            null_handle || (null && !foreign),
+            out != before,
+        );
+        Program::assert_refused_if_foreign(what, handle, status);
+        if let (HandleArg::Live, Some(store)) = (handle, self.store.as_mut()) {
+            store.monotone &= now >= store.latest;
+            store.latest = store.latest.max(now);
+            if status == ratecell_status::Ok {
+                store.seen.insert(key);
+            }
+        }
+        if let (HandleArg::Live, Some(store), false) = (handle, self.store.as_mut(), null)
+            && store.roomy
+            && store.monotone
+        {
+            let state = store.keys.entry(key).or_default();
+            match store.gcra.check(state, Nanos::new(now), cost) {
+                Ok(d) => {
+                    assert_eq!(status, ratecell_status::Ok, "{what}");
+                    let want = ratecell_keyed_decision {
+                        decision: d.into(),
+                        table_full: false,
+                    };
+                    assert_eq!(out, want, "{what}: the store and its policy differ");
+                }
+                Err(Error::InsufficientCapacity { .. }) => {
+                    assert_eq!(status, ratecell_status::InsufficientCapacity, "{what}");
+                }
+                Err(e) => panic!("{what}: the core says {e:?}"),
+            }
+        }
+    }
+
+    fn keyed_len(&mut self, what: &dyn core::fmt::Display, handle: HandleArg, null: bool) {
+        let (h, null_handle) = self.handle_arg(handle);
+        let mut len = usize::MAX;
+        let out_arg = if null {
+            ptr::null_mut()
+        } else {
+            ptr::from_mut(&mut len)
+        };
+        // SAFETY: as in `keyed_check`; `out_arg` is NULL or writable.
+        let status = unsafe { ratecell_keyed_len(h, out_arg) };
+        let foreign = matches!(handle, HandleArg::Foreign(_));
+        assert_contract(
+            what,
+            status,
+            null_handle || (null && !foreign),
+            len != usize::MAX,
+        );
+        Program::assert_refused_if_foreign(what, handle, status);
+        if let (ratecell_status::Ok, Some(store)) = (status, &self.store) {
+            assert!(
+                len <= store.seen.len(),
+                "{what}: more keys than were checked"
+            );
+        }
+    }
+
+    fn keyed_free(&mut self, what: &dyn core::fmt::Display, handle: HandleArg) {
+        let (h, _) = self.handle_arg(handle);
+        // SAFETY: NULL, the live store (forgotten right after, never used again) or a live
+        // allocation whose first word is checked.
+        let status = unsafe { ratecell_keyed_free(h) };
+        assert_ne!(status, ratecell_status::Panic, "{what}");
+        Program::assert_refused_if_foreign(what, handle, status);
+        if let HandleArg::Live | HandleArg::Null = handle {
+            assert_eq!(
+                status,
+                ratecell_status::Ok,
+                "{what}: freeing a store or NULL"
+            );
+        }
+        if let HandleArg::Live = handle {
+            self.store = None;
         }
     }
 
@@ -407,6 +659,8 @@ pub fn run(data: &[u8]) {
         quota: ratecell_quota::default(),
         policy: ratecell_gcra::default(),
         state: ratecell_gcra_state::default(),
+        store: None,
+        foreign: Box::new([0; 8]),
     };
     for (i, call) in calls.iter().take(MAX_OPS).enumerate() {
         program.call(&At(i, call), call);
