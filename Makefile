@@ -148,3 +148,6 @@ c-install-test: ## Install into build/prefix and build the C example with pkg-co
 
 # Redis (test-redis, part of test).
 include redis/redis.mk
+
+# Fuzzing and Miri (fuzz, fuzz-cmin, fuzz-replay, miri; not part of test).
+include fuzz/fuzz.mk

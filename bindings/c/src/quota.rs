@@ -1,10 +1,10 @@
 //! `ratecell_quota`: limit per period with a burst, built from numbers or parsed from text.
 
-use core::ffi::{CStr, c_char};
+use core::ffi::c_char;
 
 use ratecell::Quota;
 
-use crate::{arg, arg_mut, guard, ratecell_status};
+use crate::{arg_mut, c_str, guard, ratecell_status};
 
 /// A validated quota: `limit` admissions per `period_ns` nanoseconds, capacity `burst`.
 /// Fill it with `ratecell_quota_init` or `ratecell_quota_parse`; functions that take a quota
@@ -83,28 +83,54 @@ pub unsafe extern "C" fn ratecell_quota_parse(
     error_at: *mut usize,
 ) -> ratecell_status {
     guard(|| {
-        // SAFETY: `text` is NULL or a valid C string, per this function's contract.
-        let text = unsafe { arg(text) }?;
-        // SAFETY: non-NULL and NUL-terminated, per the contract.
-        let text = unsafe { CStr::from_ptr(text) };
+        // The string stays a raw pointer until `c_str`: a `&c_char` would only grant access
+        // to its first byte.
+        if text.is_null() {
+            return Err(ratecell_status::NullArgument);
+        }
         // SAFETY: `out` is NULL or writable, per the contract.
         let out = unsafe { arg_mut(out) }?;
-        let text = text.to_str().map_err(|_| ratecell_status::InvalidUtf8)?;
+        // SAFETY: non-NULL and NUL-terminated, per this function's contract.
+        let text = unsafe { c_str(text) }?;
         match Quota::parse(text) {
             Ok(q) => {
                 *out = q.into();
                 Ok(())
+            }
+            // Numbers that parsed but make no quota: no offset, as documented.
+            Err(e) if matches!(e.kind, ratecell::ParseErrorKind::Invalid(_)) => {
+                Err(ratecell_status::InvalidQuota)
             }
             Err(e) => {
                 // SAFETY: `error_at` is NULL or writable, per the contract.
                 if let Ok(at) = unsafe { arg_mut(error_at) } {
                     *at = e.position;
                 }
-                Err(match e.kind {
-                    ratecell::ParseErrorKind::Invalid(_) => ratecell_status::InvalidQuota,
-                    _ => ratecell_status::ParseError,
-                })
+                Err(ratecell_status::ParseError)
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_reads_the_whole_string_through_the_callers_pointer() {
+        // Under Miri (`make miri`) this also proves that every byte of the string, not only
+        // the first, is read through a pointer allowed to read it.
+        let mut q = ratecell_quota::default();
+        let mut at = 99;
+        // SAFETY: a NUL-terminated string and two writable outputs.
+        let status = unsafe {
+            ratecell_quota_parse(c"100/minute burst 120".as_ptr(), &raw mut q, &raw mut at)
+        };
+        assert_eq!(status, ratecell_status::Ok);
+        assert_eq!((q.limit, q.period_ns, q.burst), (100, 60_000_000_000, 120));
+        // SAFETY: as above.
+        let status = unsafe { ratecell_quota_parse(c"0/minute".as_ptr(), &raw mut q, &raw mut at) };
+        assert_eq!(status, ratecell_status::InvalidQuota);
+        assert_eq!(at, 99, "no offset for numbers that make no quota");
+    }
 }

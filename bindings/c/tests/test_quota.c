@@ -27,7 +27,9 @@ static void test_malformed_strings_report_where(void) {
   CHECK(q.limit == 1 && q.period_ns == 2 && q.burst == 3); /* untouched on failure */
   CHECK_STATUS(ratecell_quota_parse("", &q, &at), RATECELL_STATUS_PARSE_ERROR);
   CHECK(at == 0);
+  at = 77;
   CHECK_STATUS(ratecell_quota_parse("0/minute", &q, &at), RATECELL_STATUS_INVALID_QUOTA);
+  CHECK(at == 77); /* no offset: the numbers parsed but make no quota */
   CHECK_STATUS(ratecell_quota_parse("\xff/s", &q, &at), RATECELL_STATUS_INVALID_UTF8);
   CHECK_STATUS(ratecell_quota_parse(NULL, &q, &at), RATECELL_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(ratecell_quota_parse("5/s", NULL, &at), RATECELL_STATUS_NULL_ARGUMENT);

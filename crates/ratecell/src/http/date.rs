@@ -380,7 +380,9 @@ mod tests {
 
     #[test]
     fn days_round_trip_across_eras() {
-        for days in (-800_000..800_000).step_by(97) {
+        // A coarser stride under Miri, which interprets every conversion.
+        let stride = if cfg!(miri) { 4_999 } else { 97 };
+        for days in (-800_000..800_000).step_by(stride) {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days);
         }

@@ -153,6 +153,10 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "65,536 hashes take minutes under Miri; safe arithmetic only"
+    )]
     fn spreads_consecutive_integers_over_the_high_bits() {
         // A table of 1024 slots picks a slot from the top 10 bits; consecutive keys must not
         // crowd into a few of them.
