@@ -7,7 +7,7 @@
 const { native, out } = require('./native')
 const { expect, options: optionsObject, rangeError, typeError } = require('./error')
 const { KeyedLimiter, clockOf, nativeOf } = require('./limiter')
-const { policyHeaders } = require('./http')
+const { allOfHeaders } = require('./http')
 
 /**
  * Several limiters as one, all or nothing: `new AllOf([plan, endpoint])` or
@@ -52,6 +52,16 @@ class AllOf extends KeyedLimiter {
 
   #decision() {
     const refused = out[5]
+    const members = []
+    for (let i = 0, at = 8; i < this.#names.length; i++, at += 5) {
+      members.push({
+        allowed: out[at] === 1,
+        limit: out[at + 1],
+        remaining: out[at + 2],
+        retryAfterMs: out[at + 3],
+        resetAfterMs: out[at + 4],
+      })
+    }
     return {
       allowed: out[0] === 1,
       limit: out[1],
@@ -60,6 +70,7 @@ class AllOf extends KeyedLimiter {
       resetAfterMs: out[4],
       refusedBy: refused < 0 ? null : this.#names[refused],
       tightest: out[6] < 0 ? null : this.#names[out[6]],
+      members,
     }
   }
 
@@ -91,13 +102,13 @@ class AllOf extends KeyedLimiter {
   }
 
   /**
-   * The header fields for a decision of this AllOf: the numbers of the combination,
-   * advertised under the quota of the member that refused (or else the tightest).
+   * The header fields for a decision of this AllOf: every member is a policy of its own,
+   * named after the member, in the same fields (`RateLimit-Policy: "plan";q=60;w=60,
+   * "analysis";q=30;w=60`); the single-policy styles report the member that refused, or else
+   * the tightest. A credits member adds the credit fields.
    */
   headers(decision, style = 'ietf', options) {
-    const which = decision?.refusedBy ?? decision?.tightest
-    const index = Math.max(0, this.#names.indexOf(which))
-    return policyHeaders(this.#members[index].policy, decision, style, options)
+    return allOfHeaders(this.#members.map((m) => m.policy), this.#names, decision, style, options)
   }
 }
 

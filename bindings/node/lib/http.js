@@ -87,6 +87,35 @@ function policyHeaders(policy, decision, style = 'ietf', options) {
 }
 
 /**
+ * `headers` for an AllOf's decision: every member that is a rate limit or a concurrency cap
+ * is a policy named after the member (its name or index), with its own standing, all in the
+ * same fields; a credits member adds the credit fields. Without member standings (a decision
+ * object built by hand), the member that refused, or else the tightest, stands for all.
+ */
+function allOfHeaders(policies, names, decision, style = 'ietf', options) {
+  const o = optionsObject(options)
+  const d = decisionInput(decision)
+  const members = Array.isArray(d.members) && d.members.length === policies.length ? d.members : undefined
+  if (members === undefined) {
+    const which = d.refusedBy ?? d.tightest
+    const index = Math.max(0, names.indexOf(which))
+    return policyHeaders(policies[index], d, style, options)
+  }
+  const inputs = []
+  let credits = o.credits
+  policies.forEach((policy, i) => {
+    const m = decisionInput(members[i])
+    const a = advertised(policy)
+    if (a === undefined) {
+      credits = credits ?? balance(m)
+    } else {
+      inputs.push(policyInput(m, String(names[i]), a.quota, a.windowMs, a.unit))
+    }
+  })
+  return toObject(native.responseHeaders(style, inputs, nowOption(o), credits))
+}
+
+/**
  * The JSON body of a 429 response for a denial, in the shape API providers publish:
  * `{"error":{"code":"rate_limit_exceeded","message":...,"type":"rate_limit_error","details":{...}}}`.
  * Options: `quota` (the advertised limit, default the decision's), `nowMs`, `message`.
@@ -163,6 +192,7 @@ function parseRetryAfter(value, options) {
 }
 
 module.exports = {
+  allOfHeaders,
   balance,
   fieldPairs,
   headers,

@@ -19,6 +19,11 @@ export interface Decision {
 export interface AllOfDecision<Name extends string | number = string | number> extends Decision {
   refusedBy: Name | null
   tightest: Name | null
+  /**
+   * Each member's own decision, in member order: the response fields list every member.
+   * Absent from decisions taken through Redis (whose script replies with the combination).
+   */
+  members?: Decision[]
 }
 
 /** A Concurrency decision: the lease when allowed. */

@@ -8,7 +8,8 @@
 //!
 //! Layout (`Float64Array` indices): `allowed` (0 or 1), `limit`, `remaining`, `retryAfterMs`,
 //! `resetAfterMs`, then three slots whose meaning depends on the call (`refusedBy` and
-//! `tightest` for `AllOf`, the lease for `Concurrency`).
+//! `tightest` for `AllOf`, the lease for `Concurrency`), then for an `AllOf` each member's own
+//! decision, five slots each in the order above (the response fields list every member).
 
 use std::cell::{Cell, UnsafeCell};
 use std::ffi::c_void;
@@ -21,8 +22,11 @@ use ratecell::Decision;
 
 use crate::time::ms;
 
+/// Where an `AllOf`'s member decisions start in the buffer.
+pub(crate) const MEMBERS_AT: usize = 8;
+
 /// Slots in the buffer.
-pub(crate) const SLOTS: usize = 8;
+pub(crate) const SLOTS: usize = MEMBERS_AT + 5 * crate::keyed::ALL_OF_MEMBERS;
 
 thread_local! {
     static OUT: UnsafeCell<[f64; SLOTS]> = const { UnsafeCell::new([0.0; SLOTS]) };
@@ -42,18 +46,26 @@ pub(crate) fn write_at(offset: usize, values: &[f64]) {
     });
 }
 
+fn slots(d: &Decision) -> [f64; 5] {
+    [
+        f64::from(u8::from(d.allowed)),
+        d.limit as f64,
+        d.remaining as f64,
+        ms(d.retry_after),
+        ms(d.reset_after),
+    ]
+}
+
 /// Writes a decision in slots 0 to 4.
 pub(crate) fn write(d: &Decision) {
-    write_at(
-        0,
-        &[
-            f64::from(u8::from(d.allowed)),
-            d.limit as f64,
-            d.remaining as f64,
-            ms(d.retry_after),
-            ms(d.reset_after),
-        ],
-    );
+    write_at(0, &slots(d));
+}
+
+/// Writes an `AllOf`'s member decisions from slot [`MEMBERS_AT`] on.
+pub(crate) fn write_members(members: &[Decision]) {
+    for (i, d) in members.iter().enumerate() {
+        write_at(MEMBERS_AT + 5 * i, &slots(d));
+    }
 }
 
 unsafe extern "C" fn keep(_env: sys::napi_env, _data: *mut c_void, _hint: *mut c_void) {}

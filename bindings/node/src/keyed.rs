@@ -10,7 +10,9 @@
 
 use std::sync::Arc;
 
-use ratecell::{AllOf, Decision, Error, Keyed, KeyedAllOf, Limiter, Nanos, WhenFull};
+use ratecell::{
+    AllOf, AllOfDecision, Decision, Error, Keyed, KeyedAllOf, Limiter, Nanos, WhenFull,
+};
 
 use crate::call::{boolean, callback, number};
 use crate::decision;
@@ -81,9 +83,13 @@ impl Store {
             let mut standings = [Decision::default(); ALL_OF_MEMBERS];
             let standings = standings.get_mut(..all.len()).unwrap_or(&mut []);
             // The lengths match by construction.
-            AllOf::new(&all[..])
-                .peek_keyed(key, now, standings)
-                .map_or_else(|_| Decision::default(), |d| d.decision)
+            AllOf::new(&all[..]).peek_keyed(key, now, standings).map_or_else(
+                |_| Decision::default(),
+                |d| {
+                    decision::write_members(standings);
+                    d.decision
+                },
+            )
         })
     }
 
@@ -115,14 +121,18 @@ pub(crate) fn check_all(
     let mut standings = [Decision::default(); ALL_OF_MEMBERS];
     let standings = standings.get_mut(..all.len()).unwrap_or(&mut []);
     let d = AllOf::new(all).check_keyed(key, now, costs, standings)?;
+    write_all_of(&d.decision, standings);
+    Ok(d)
+}
+
+/// Writes what an `AllOf` decision adds: `refusedBy` (-1: none) and `tightest` in slots 5 and
+/// 6, and every member's own decision.
+fn write_all_of(d: &AllOfDecision, standings: &[Decision]) {
     decision::write_at(
         5,
-        &[
-            d.decision.refused_by.map_or(-1.0, |i| i as f64),
-            d.decision.tightest as f64,
-        ],
+        &[d.refused_by.map_or(-1.0, |i| i as f64), d.tightest as f64],
     );
-    Ok(d)
+    decision::write_members(standings);
 }
 
 callback!(

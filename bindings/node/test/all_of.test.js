@@ -59,3 +59,48 @@ test('an AllOf refuses what cannot be combined', () => {
   throwsCode(() => a.check('k', 2), RangeError, CAPACITY)
   assert.equal(g.size, 0)
 })
+
+test('response fields list every member with its own standing, credits as a balance', () => {
+  const clock = new ManualClock()
+  const plan = new Gcra('60/minute', { clock })
+  const api = new AllOf({ plan, analysis: new Gcra('1/minute', { clock }) })
+  const first = api.check('k')
+  assert.deepEqual(first.members.map((m) => m.remaining), [59, 0])
+  assert.deepEqual(api.headers(first, 'ietf', { nowMs: 0 }), {
+    'RateLimit-Policy': '"plan";q=60;w=60, "analysis";q=1;w=60',
+    RateLimit: '"plan";r=59;t=1, "analysis";r=0;t=60',
+  })
+  const refused = api.check('k')
+  assert.equal(refused.refusedBy, 'analysis')
+  assert.deepEqual(refused.members.map((m) => m.allowed), [true, false])
+  assert.deepEqual(api.headers(refused, 'draft-8', { nowMs: 0 }), {
+    'RateLimit-Policy': '"plan"; q=60; w=60, "analysis"; q=1; w=60',
+    RateLimit: '"plan"; r=59; t=1, "analysis"; r=0; t=60',
+    'Retry-After': '60',
+  })
+  // The single-policy styles report the member that binds: here the one that refused.
+  assert.deepEqual(api.headers(refused, 'legacy', { nowMs: 1_000 }), {
+    'X-RateLimit-Limit': '1',
+    'X-RateLimit-Remaining': '0',
+    'X-RateLimit-Reset': '61',
+    'Retry-After': '60',
+  })
+  assert.deepEqual(api.peek('k').members.map((m) => m.remaining), [59, 0])
+  const billed = new AllOf({ plan: new Gcra('60/minute', { clock }), credits: new Credits(10, { clock }) })
+  const d = billed.check('k', { plan: 1, credits: 4 })
+  assert.deepEqual(billed.headers(d, 'ietf', { nowMs: 0 }), {
+    'RateLimit-Policy': '"plan";q=60;w=60',
+    RateLimit: '"plan";r=59;t=1',
+    'X-API-Credits-Remaining': '6',
+    'X-API-Credits-Used': '4',
+  })
+  // A decision built by hand has no member standings: the binding member stands for all.
+  const { members, ...bare } = refused
+  assert.equal(members.length, 2)
+  assert.deepEqual(api.headers(bare, 'ietf', { nowMs: 0 }), {
+    'RateLimit-Policy': '"default";q=1;w=60',
+    RateLimit: '"default";r=0;t=60',
+    'Retry-After': '60',
+  })
+})
+
