@@ -9,6 +9,7 @@
 -- - a fixed window `check` whose period is below 2^52 ns;
 -- - a sliding window `check` whose limit * period is below 2^52 (100/minute: 6 * 10^12), with
 --   stored counts no larger than the limit;
+-- - a sliding log `check` whose period is below 2^52 ns;
 --
 -- with arguments of at most 15 digits, and an instant and stored instants of at most 19. In
 -- plain doubles: an instant is a pair (seconds, nanoseconds), both exact, and every duration a
@@ -20,7 +21,8 @@ do
   local algorithm = argv[5]
   if argv[1] == 'check' and #KEYS == 1
     and ((algorithm == 'gcra' and #argv == 9) or (algorithm == 'fixed_window' and #argv == 8)
-      or (algorithm == 'sliding_window' and #argv == 8)) then
+      or (algorithm == 'sliding_window' and #argv == 8)
+      or (algorithm == 'sliding_log' and #argv == 9)) then
     local floor, format, call = math.floor, string.format, redis.call
     local G = 1000000000 -- nanoseconds per second: the pairs' base
     local SMALL = 4503599627370496 -- 2^52
@@ -390,6 +392,127 @@ do
       return reply(ns, nn, allowed, limit, remaining, retry, text(us, un))
     end
 
+    local NEVER = '18446744073709551615'
+
+    -- The core's sliding_log.rs (see sliding_log.lua): one entry "<at_ns> <cost>" per admitted
+    -- request in fields e<seq>, oldest first from `head`; an entry counts at `at` while
+    -- at < its instant + period. Entries that left the window are dropped when a request is
+    -- logged.
+    local function sliding_log(key)
+      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
+      local capacity, cost = digits(argv[8], 15), digits(argv[9], 15)
+      if not (limit and period and capacity and cost and limit > 0 and period > 0
+          and period < SMALL and capacity >= 1 and cost <= limit) then
+        return nil
+      end
+      local ns, nn = clock()
+      local h = ns and call('HMGET', key, 'head', 'len', 'total')
+      if not h then
+        return nil
+      end
+      local head, len, total = 0, 0, 0
+      if h[1] then
+        head = digits(h[1], 15)
+      end
+      if h[2] then
+        len = digits(h[2], 15)
+      end
+      if h[3] then
+        total = digits(h[3], 15)
+      end
+      if not (head and len and total) then
+        return nil
+      end
+      -- The entries, as instants (pairs) and costs.
+      local ats, atn, costs = {}, {}, {}
+      if len > 0 then
+        local names = {}
+        for i = 1, len do
+          names[i] = 'e' .. format('%.0f', head + i - 1)
+        end
+        local raw = call('HMGET', key, unpack(names))
+        for i = 1, len do
+          local at, c = nil, nil
+          if type(raw[i]) == 'string' then
+            at, c = raw[i]:match('^(%d+) (%d+)$')
+          end
+          if not (at and #at <= 19 and #c <= 15) then
+            return nil
+          end
+          ats[i], atn[i] = instant(at)
+          costs[i] = tonumber(c)
+        end
+      end
+      -- A clock that stepped back before the newest entry counts as its instant.
+      local es, en = ns, nn
+      if len > 0 and before(ns, nn, ats[len], atn[len]) then
+        es, en = ats[len], atn[len]
+      end
+      -- Whether entry i counts at the effective instant, and when it leaves, from now.
+      local function counts(i)
+        local ls, ln = plus(ats[i], atn[i], period)
+        return before(es, en, ls, ln)
+      end
+      local function leaves(i)
+        local ls, ln = plus(ats[i], atn[i], period)
+        if before(ls, ln, ns, nn) then
+          return '0'
+        end
+        return text(minus(ls, ln, ns, nn))
+      end
+      local room = cost > 0 and 1 or 0
+      local function fits(logged, n)
+        return logged + cost <= limit and n + room <= capacity
+      end
+      local function left(logged, n)
+        local by_cost = limit > logged and limit - logged or 0
+        local by_room = capacity > n and capacity - n or 0
+        return by_cost < by_room and by_cost or by_room
+      end
+      local gone, gone_cost = 0, 0
+      while gone < len and not counts(gone + 1) do
+        gone = gone + 1
+        gone_cost = gone_cost + costs[gone]
+      end
+      local logged = total > gone_cost and total - gone_cost or 0
+      local live = len - gone
+      local newest_live = len > 0 and counts(len) and len or nil
+      if fits(logged, live) then
+        if cost == 0 then
+          return reply(ns, nn, true, limit, left(logged, live), '0',
+            newest_live and leaves(newest_live) or '0')
+        end
+        if gone > 0 then
+          local names = {}
+          for i = 1, gone do
+            names[i] = 'e' .. format('%.0f', head + i - 1)
+          end
+          call('HDEL', key, unpack(names))
+          head, len = head + gone, len - gone
+          total = total > gone_cost and total - gone_cost or 0
+        end
+        call('HSET', key, 'e' .. format('%.0f', head + len), text(es, en) .. ' ' .. format('%.0f', cost),
+          'head', format('%.0f', head), 'len', format('%.0f', len + 1),
+          'total', format('%.0f', total + cost))
+        local ls, ln = plus(es, en, period)
+        local ws, wn = minus(ls, ln, ns, nn)
+        expire(key, ws, wn)
+        return reply(ns, nn, true, limit, left(logged + cost, live + 1), '0', text(ws, wn))
+      end
+      -- Denied: walk the oldest live entries out of the window until the request fits.
+      local left_cost, left_len, retry = logged, live, NEVER
+      for i = gone + 1, len do
+        left_cost = left_cost > costs[i] and left_cost - costs[i] or 0
+        left_len = left_len - 1
+        if fits(left_cost, left_len) then
+          retry = leaves(i)
+          break
+        end
+      end
+      return reply(ns, nn, false, limit, left(logged, live), retry,
+        newest_live and leaves(newest_live) or '0')
+    end
+
     if redis.replicate_commands then
       -- Redis before 5 replicates scripts verbatim unless told otherwise; TIME needs effects.
       pcall(redis.replicate_commands)
@@ -400,8 +523,10 @@ do
         decided = gcra(KEYS[1])
       elseif algorithm == 'fixed_window' then
         decided = fixed_window(KEYS[1])
-      else
+      elseif algorithm == 'sliding_window' then
         decided = sliding_window(KEYS[1])
+      else
+        decided = sliding_log(KEYS[1])
       end
     end
     if decided then

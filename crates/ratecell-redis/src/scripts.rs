@@ -105,7 +105,7 @@ impl Script {
             Script::TokenBucket => &[L, ("token_bucket.lua", TOKEN_BUCKET), M],
             Script::FixedWindow => &[F, L, ("fixed_window.lua", FIXED_WINDOW), M],
             Script::SlidingWindow => &[F, L, ("sliding_window.lua", SLIDING_WINDOW), M],
-            Script::SlidingLog => &[L, ("sliding_log.lua", SLIDING_LOG), M],
+            Script::SlidingLog => &[F, L, ("sliding_log.lua", SLIDING_LOG), M],
             Script::Burst => &[L, G, ("burst.lua", BURST), M],
             Script::Credits => &[L, ("credits.lua", CREDITS), M],
             Script::Concurrency => &[L, ("concurrency.lua", CONCURRENCY), M],

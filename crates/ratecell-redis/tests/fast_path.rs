@@ -1,8 +1,8 @@
 //! The fast paths of `redis/scripts/fast.lua` against the prelude's exact arithmetic.
 //!
-//! The `gcra`, `fixed_window` and `sliding_window` scripts decide the common calls in plain
-//! doubles before the prelude is defined; the `burst` script decides GCRA and the `all_of`
-//! script both windows too, always through the prelude's exact naturals. Both sides get the
+//! The `gcra`, `fixed_window`, `sliding_window` and `sliding_log` scripts decide the common
+//! calls in plain doubles before the prelude is defined; the `burst` script decides GCRA and
+//! the `all_of` script the windows and the log too, always through the prelude's exact naturals. Both sides get the
 //! same calls on twin keys and must reply alike, store the same state and give their keys the
 //! same life. Quotas, costs and instants straddle every condition of the fast paths (a limit
 //! that divides the period, a tolerance, a period or limit * period below 2^52, instants of 19
@@ -149,11 +149,12 @@ const WINDOWS: [(u64, u64); 11] = [
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(96))]
 
     #[test]
     fn the_window_fast_paths_decide_store_and_expire_as_the_exact_prelude(
-        sliding in any::<bool>(),
+        kind in 0_u8..3,
+        entries in prop::sample::select(vec!["1", "3", "64"]),
         window in 0..WINDOWS.len(),
         start in 0..STARTS.len(),
         floor in prop::sample::select(vec!["", "0", "1", "600000"]),
@@ -176,12 +177,16 @@ proptest! {
             let cost = cost.min(limit + 1); // one past the limit: an error both ways
             let (now_s, limit_s, period_s, cost_s) =
                 (now.to_string(), limit.to_string(), period.to_string(), cost.to_string());
-            let (algorithm, script) = if sliding {
-                ("sliding_window", Script::SlidingWindow)
-            } else {
-                ("fixed_window", Script::FixedWindow)
+            let (algorithm, script) = match kind {
+                0 => ("fixed_window", Script::FixedWindow),
+                1 => ("sliding_window", Script::SlidingWindow),
+                _ => ("sliding_log", Script::SlidingLog),
             };
-            let args = ["check", &now_s, "", floor, algorithm, &limit_s, &period_s, &cost_s];
+            let mut args = vec!["check", &now_s, "", floor, algorithm, &limit_s, &period_s];
+            if kind == 2 {
+                args.push(entries); // the log's capacity
+            }
+            args.push(&cost_s);
             let (a, sa, la) = decide(&mut con, script, &fast, &args);
             let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
             prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
@@ -234,4 +239,69 @@ fn server_time_is_read_alike() {
     let (ta, tb): (u64, u64) = (a[1].parse().expect("ns"), b[1].parse().expect("ns"));
     assert!(ta > 90_000_000_000_000_000, "counted from 2024: {ta}");
     assert!(tb >= ta && tb - ta < 5_000_000_000, "{ta} then {tb}");
+}
+
+/// (algorithm, script, parameters, [(instant, cost)], the last reply's retry_after)
+type Crafted<'a> = (&'a str, Script, &'a [&'a str], &'a [(u64, u64)], &'a str);
+
+/// Crafted sequences where the answer depends on which entry of a log leaves first, on the
+/// log's capacity, and on windows rolling over: both sides must agree, and the fast side must
+/// give the waits worked out here by hand.
+#[test]
+fn crafted_sequences_decide_alike() {
+    let Some(url) = common::url() else { return };
+    let mut con = common::connection(&url);
+    let ms = 1_000_000_u64;
+    let cases: [Crafted<'_>; 4] = [
+        // Three requests 100 ms apart fill 3/second; the fourth waits for the first to leave.
+        (
+            "sliding_log",
+            Script::SlidingLog,
+            &["3", "1000000000", "64"],
+            &[(0, 1), (100 * ms, 1), (200 * ms, 1), (300 * ms, 1)],
+            "700000000",
+        ),
+        // A log of two entries is full before its limit of 10: room, not cost, refuses.
+        (
+            "sliding_log",
+            Script::SlidingLog,
+            &["10", "1000000000", "2"],
+            &[(0, 1), (400 * ms, 1), (500 * ms, 1)],
+            "500000000",
+        ),
+        // A fixed window of 2 per second, full; the next window starts at 1 s.
+        (
+            "fixed_window",
+            Script::FixedWindow,
+            &["2", "1000000000"],
+            &[(1_700 * ms, 1), (1_800 * ms, 1), (1_900 * ms, 1)],
+            "100000000",
+        ),
+        // The sliding counter: 4 in the previous window weigh 4 * 0.5 at mid-window.
+        (
+            "sliding_window",
+            Script::SlidingWindow,
+            &["4", "1000000000"],
+            &[(0, 4), (1_500 * ms, 2), (1_500 * ms, 1)],
+            "250000000",
+        ),
+    ];
+    for (n, (algorithm, script, params, steps, wait)) in cases.into_iter().enumerate() {
+        let prefix = common::prefix("fast-path-crafted");
+        let (fast, exact) = (format!("{prefix}:{n}:fast"), format!("{prefix}:{n}:exact"));
+        let mut last = Vec::new();
+        for &(at, cost) in steps {
+            let (at, cost) = (at.to_string(), cost.to_string());
+            let mut args = vec!["check", &at, "", "600000", algorithm];
+            args.extend_from_slice(params);
+            args.push(&cost);
+            let (a, sa, _) = decide(&mut con, script, &fast, &args);
+            let (b, sb, _) = decide(&mut con, Script::AllOf, &exact, &args);
+            assert_eq!(a, b, "{algorithm} at {at}");
+            assert_eq!(sa, sb, "{algorithm} state at {at}");
+            last = a;
+        }
+        assert_eq!(last[2], "0", "{algorithm}: the last request is refused");
+        assert_eq!(last[5], wait, "{algorithm}: the wait");
+    }
 }
