@@ -241,7 +241,7 @@ fn server_time_is_read_alike() {
     assert!(tb >= ta && tb - ta < 5_000_000_000, "{ta} then {tb}");
 }
 
-/// (algorithm, script, parameters, [(instant, cost)], the last reply's retry_after)
+/// (algorithm, script, parameters, [(instant, cost)], the last reply's `retry_after`)
 type Crafted<'a> = (&'a str, Script, &'a [&'a str], &'a [(u64, u64)], &'a str);
 
 /// Crafted sequences where the answer depends on which entry of a log leaves first, on the
