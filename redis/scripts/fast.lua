@@ -72,6 +72,23 @@ do
       return format('%.0f%09.0f', s, n)
     end
 
+    -- A stored instant (absent: 0) as a pair; nil when it has more than 19 digits.
+    local function stored_instant(v)
+      if not v then
+        return 0, 0
+      end
+      if digits(v, 19) then
+        return instant(v)
+      end
+      return nil
+    end
+    -- A stored count (absent: 0); nil when it has more than 15 digits.
+    local function stored_count(v)
+      if not v then
+        return 0
+      end
+      return digits(v, 15)
+    end
     -- A value of the same length in milliseconds, rounded up.
     local function millis_up(s, n)
       local ms = floor((n + 999999) / 1000000)
@@ -163,13 +180,11 @@ do
         return nil
       end
       local ns, nn = clock()
-      local raw = ns and call('HMGET', key, 'tat')[1]
-      local ts, tn
-      if raw == false then
-        ts, tn = 0, 0
-      elseif raw and digits(raw, 19) then
-        ts, tn = instant(raw)
-      else
+      if not ns then
+        return nil
+      end
+      local ts, tn = stored_instant(call('HMGET', key, 'tat')[1])
+      if not ts then
         return nil
       end
       local ms, mn = ts, tn
@@ -223,22 +238,14 @@ do
         return nil
       end
       local ns, nn = clock()
-      local raw = ns and call('HMGET', key, 'start', 'count')
-      if not raw then
+      if not ns then
         return nil
       end
-      local ss, sn, count = 0, 0, 0
-      if raw[1] then
-        if not digits(raw[1], 19) then
-          return nil
-        end
-        ss, sn = instant(raw[1])
-      end
-      if raw[2] then
-        count = digits(raw[2], 15)
-        if not count then
-          return nil
-        end
+      local raw = call('HMGET', key, 'start', 'count')
+      local ss, sn = stored_instant(raw[1])
+      local count = stored_count(raw[2])
+      if not (ss and count) then
+        return nil
       end
       -- The window the decision is made in, and the count in it.
       local ws, wn
@@ -292,24 +299,13 @@ do
         return nil
       end
       local ns, nn = clock()
-      local raw = ns and call('HMGET', key, 'start', 'previous', 'current')
-      if not raw then
+      if not ns then
         return nil
       end
-      local ss, sn, stored_previous, stored_current = 0, 0, 0, 0
-      if raw[1] then
-        if not digits(raw[1], 19) then
-          return nil
-        end
-        ss, sn = instant(raw[1])
-      end
-      if raw[2] then
-        stored_previous = digits(raw[2], 15)
-      end
-      if raw[3] then
-        stored_current = digits(raw[3], 15)
-      end
-      if not (stored_previous and stored_current and stored_previous <= limit
+      local raw = call('HMGET', key, 'start', 'previous', 'current')
+      local ss, sn = stored_instant(raw[1])
+      local stored_previous, stored_current = stored_count(raw[2]), stored_count(raw[3])
+      if not (ss and stored_previous and stored_current and stored_previous <= limit
           and stored_current <= limit) then
         return nil
       end
@@ -398,6 +394,15 @@ do
     -- request in fields e<seq>, oldest first from `head`; an entry counts at `at` while
     -- at < its instant + period. Entries that left the window are dropped when a request is
     -- logged.
+    -- The fields of `n` log entries from sequence number `head`.
+    local function entry_names(head, n)
+      local names = {}
+      for i = 1, n do
+        names[i] = 'e' .. format('%.0f', head + i - 1)
+      end
+      return names
+    end
+
     local function sliding_log(key)
       local limit, period = digits(argv[6], 15), digits(argv[7], 15)
       local capacity, cost = digits(argv[8], 15), digits(argv[9], 15)
@@ -406,31 +411,18 @@ do
         return nil
       end
       local ns, nn = clock()
-      local h = ns and call('HMGET', key, 'head', 'len', 'total')
-      if not h then
+      if not ns then
         return nil
       end
-      local head, len, total = 0, 0, 0
-      if h[1] then
-        head = digits(h[1], 15)
-      end
-      if h[2] then
-        len = digits(h[2], 15)
-      end
-      if h[3] then
-        total = digits(h[3], 15)
-      end
+      local h = call('HMGET', key, 'head', 'len', 'total')
+      local head, len, total = stored_count(h[1]), stored_count(h[2]), stored_count(h[3])
       if not (head and len and total) then
         return nil
       end
       -- The entries, as instants (pairs) and costs.
       local ats, atn, costs = {}, {}, {}
       if len > 0 then
-        local names = {}
-        for i = 1, len do
-          names[i] = 'e' .. format('%.0f', head + i - 1)
-        end
-        local raw = call('HMGET', key, unpack(names))
+        local raw = call('HMGET', key, unpack(entry_names(head, len)))
         for i = 1, len do
           local at, c = nil, nil
           if type(raw[i]) == 'string' then
@@ -483,11 +475,7 @@ do
             newest_live and leaves(newest_live) or '0')
         end
         if gone > 0 then
-          local names = {}
-          for i = 1, gone do
-            names[i] = 'e' .. format('%.0f', head + i - 1)
-          end
-          call('HDEL', key, unpack(names))
+          call('HDEL', key, unpack(entry_names(head, gone)))
           head, len = head + gone, len - gone
           total = total > gone_cost and total - gone_cost or 0
         end
