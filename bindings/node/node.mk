@@ -25,6 +25,7 @@ node-build: $(NODE_READY) ## Node: build the addon (release) with the pinned nap
 
 node-test: node-build node-types redis-server-installed ## Node: node --test (every primitive, errors, vectors, middlewares, Redis on a real server) and the CJS/ESM entry points
 	cd $(NODE_DIR) && RATECELL_REDIS_REQUIRED=1 RATECELL_REDIS_SERVER=$$(command -v $(REDIS_SERVER)) \
+		RATECELL_PYTHON=$(CURDIR)/bindings/python/.venv/bin/python \
 		$(NODE) --test --test-reporter=dot test/
 	cd /tmp && $(NODE) -e 'const r = require("$(CURDIR)/$(NODE_DIR)"); if (r.Gcra.parse("5/second").check().remaining !== 4) process.exit(1)'
 	cd /tmp && $(NODE) --input-type=module -e 'import { Gcra } from "$(CURDIR)/$(NODE_DIR)/lib/ratecell.mjs"; if (Gcra.parse("5/second").check().remaining !== 4) process.exit(1)'

@@ -195,6 +195,32 @@ test('several processes sharing one quota admit exactly the quota in total', { s
   assert.equal(admitted.reduce((a, b) => a + b, 0), 50, `admitted per process: ${admitted}`)
 })
 
+// The Python module's interpreter, when `make test` has built it (RATECELL_PYTHON).
+const PYTHON = process.env.RATECELL_PYTHON
+const noPython = skip || (PYTHON === undefined || !fs.existsSync(PYTHON)
+  ? 'the Python module is not built (make py-build; make test sets RATECELL_PYTHON)'
+  : false)
+
+test('Node and Python clients share one quota through the same keys', { skip: noPython }, async () => {
+  const { execFileSync } = require('node:child_process')
+  const p = prefix()
+  const plan = new RedisStore(client(), { prefix: p }).limiter('plan', new ratecell.Gcra('10/hour'))
+  for (let i = 0; i < 4; i++) assert.ok((await plan.check('shared-key')).allowed)
+  // Python takes the next 6 (the quota's last) and is refused the 7th, on the same key.
+  const script = [
+    'import json, sys, redis, ratecell, ratecell.redis',
+    'store = ratecell.redis.RedisStore(redis.Redis(port=int(sys.argv[1])), prefix=sys.argv[2])',
+    'plan = store.limiter(ratecell.Gcra.parse("10/hour"), name="plan")',
+    'ds = [plan.check("shared-key") for _ in range(7)]',
+    'print(json.dumps([[d.allowed, d.remaining] for d in ds]))',
+  ].join('\n')
+  const out = execFileSync(PYTHON, ['-c', script, String(server.port), p], { encoding: 'utf8' })
+  assert.deepEqual(JSON.parse(out), [[true, 5], [true, 4], [true, 3], [true, 2], [true, 1], [true, 0], [false, 0]])
+  const refused = await plan.check('shared-key')
+  assert.equal(refused.allowed, false, 'Node sees what Python spent')
+  assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 360_000, `retry after ${refused.retryAfterMs} ms`)
+})
+
 test('a key expires when its state is fresh again, and a peek writes nothing', { skip }, async () => {
   const redis = client()
   const limiter = new RedisStore(redis, { prefix: prefix() }).limiter('free', new ratecell.Gcra('10/second'))
