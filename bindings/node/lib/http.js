@@ -74,16 +74,22 @@ function advertised(policy) {
   }
 }
 
+/**
+ * What a limiter with description `policy` adds to the fields for its decision `d`: a policy
+ * named `name` (`{ input }`), or, for credits, a balance (`{ credits }`).
+ */
+function advertise(policy, d, name) {
+  const a = advertised(policy)
+  if (a === undefined) return { credits: balance(d) }
+  return { input: policyInput(d, name, a.quota, a.windowMs, a.unit) }
+}
+
 /** `headers` for a decision taken by a limiter with description `policy`. */
 function policyHeaders(policy, decision, style = 'ietf', options) {
   const o = optionsObject(options)
-  const d = decisionInput(decision)
-  const a = advertised(policy)
-  if (a === undefined) {
-    return toObject(native.responseHeaders(style, [], nowOption(o), o.credits ?? balance(d)))
-  }
-  const input = policyInput(d, o.name ?? 'default', a.quota, a.windowMs, a.unit)
-  return toObject(native.responseHeaders(style, [input], nowOption(o), o.credits))
+  const m = advertise(policy, decisionInput(decision), o.name ?? 'default')
+  const inputs = m.input === undefined ? [] : [m.input]
+  return toObject(native.responseHeaders(style, inputs, nowOption(o), o.credits ?? m.credits))
 }
 
 /**
@@ -104,12 +110,11 @@ function allOfHeaders(policies, names, decision, style = 'ietf', options) {
   const inputs = []
   let credits = o.credits
   policies.forEach((policy, i) => {
-    const m = decisionInput(members[i])
-    const a = advertised(policy)
-    if (a === undefined) {
-      credits = credits ?? balance(m)
+    const m = advertise(policy, decisionInput(members[i]), String(names[i]))
+    if (m.input === undefined) {
+      credits = credits ?? m.credits
     } else {
-      inputs.push(policyInput(m, String(names[i]), a.quota, a.windowMs, a.unit))
+      inputs.push(m.input)
     }
   })
   return toObject(native.responseHeaders(style, inputs, nowOption(o), credits))
