@@ -6,23 +6,14 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ratecell::{Gcra, KeyedStore, KeyedTable, Nanos, Quota, WhenFull};
 
+mod support;
+use support::Keys;
+
 const SMALL: usize = 10_000;
 const LARGE: usize = 1_000_000;
 
 fn policy() -> Gcra {
     Gcra::new(Quota::parse("100/minute burst 120").expect("valid quota"))
-}
-
-/// A xorshift generator: keys in a random order the hardware cannot predict.
-struct Keys(u64);
-
-impl Keys {
-    fn next_below(&mut self, n: usize) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n as u64
-    }
 }
 
 /// A full table of `N` keys, built on a thread with a stack large enough for it.

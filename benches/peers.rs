@@ -31,6 +31,9 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::state::{InMemoryState, NotKeyed};
 use ratecell::{AtomicGcra, Gcra, GcraState, KeyedStore, KeyedTable, Nanos, Quota, WhenFull};
 
+mod support;
+use support::Keys;
+
 /// The emission interval of 100 per minute: 600 ms.
 const INTERVAL: u64 = 600_000_000;
 /// The burst both libraries allow.
@@ -113,20 +116,6 @@ impl Tally {
     fn print(&self, what: &str) {
         let share = 100.0 * self.admitted as f64 / self.checks.max(1) as f64;
         println!("  admitted {share:.1}% of {} checks: {what}", self.checks);
-    }
-}
-
-/// A xorshift generator: keys in a random order the hardware cannot predict, the same order
-/// for every library.
-#[derive(Clone)]
-struct Keys(u64);
-
-impl Keys {
-    fn next_below(&mut self, n: usize) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n as u64
     }
 }
 
