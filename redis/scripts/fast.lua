@@ -140,18 +140,15 @@ do
       return secs, tonumber(t[2]) * 1000
     end
     -- After a write: the key lives until it is fresh again, `(s, n)` from now, in whole
-    -- milliseconds rounded up and at least floor_ms (lib.lua's expire).
+    -- milliseconds rounded up, plus one, and at least floor_ms (lib.lua's expire).
     local function expire(key, s, n)
       if s == 0 and n == 0 then
         call('DEL', key)
         return
       end
-      local life = millis_up(s, n)
+      local life = millis_up(s, n) + 1
       if life < floor_ms then
         life = floor_ms
-      end
-      if life == 0 then
-        life = 1
       end
       call('PEXPIRE', key, format('%.0f', life))
     end

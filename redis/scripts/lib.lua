@@ -569,7 +569,10 @@ end
 
 -- After a write: a key whose state is fresh is deleted (fresh and absent decide the same); any
 -- other key expires when it will be fresh, `until_fresh` nanoseconds from now rounded up to
--- whole milliseconds and at least `floor_ms`; nil means never (the key persists).
+-- whole milliseconds, plus one, and at least `floor_ms`; nil means never (the key persists).
+-- The extra millisecond: Redis counts a key's life from the start of the millisecond of the
+-- write, so a life of exactly the rounded-up time could end up to a millisecond before the
+-- state is fresh, and a request in that millisecond would find the key gone.
 local function expire(key, fresh, until_fresh, floor_ms)
   if fresh then
     call('DEL', key)
@@ -579,13 +582,10 @@ local function expire(key, fresh, until_fresh, floor_ms)
     call('PERSIST', key)
     return
   end
-  local ms = div_ceil(until_fresh, of(MS))
+  local ms = add(div_ceil(until_fresh, of(MS)), ONE)
   local f = of(floor_ms)
   if lt(ms, f) then
     ms = f
-  end
-  if #ms == 0 then
-    ms = ONE
   end
   call('PEXPIRE', key, str(ms))
 end

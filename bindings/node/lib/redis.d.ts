@@ -14,7 +14,7 @@ export interface RedisStoreOptions {
   timeoutMs?: number
   /** After a failure, Redis is left alone this long; default 1,000. */
   retryMs?: number
-  /** The shortest life of a written key; default 0 (keys expire exactly when fresh). */
+  /** The shortest life of a written key; default 0 (keys expire when fresh). */
   floorMs?: number
   /** The caller's clock; default: the Redis server's. */
   clock?: ManualClock

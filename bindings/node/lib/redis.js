@@ -19,7 +19,7 @@ const { fallback, failureOption, scaled } = require('./redis_failure')
  * a Redis Cluster slot), `timeoutMs` (default 250: a slower call counts as a failure),
  * `retryMs` (default 1,000: after a failure, Redis is left alone this long and the limiters'
  * failure policy decides, so an outage costs no timeouts), `floorMs` (the shortest life of
- * a written key; default 0: keys expire exactly when fresh again), `clock` (a ManualClock:
+ * a written key; default 0: keys expire when fresh again), `clock` (a ManualClock:
  * the caller's time; default: the Redis server's clock, so every client agrees).
  */
 class RedisStore {

@@ -51,7 +51,7 @@
 //! # Keys
 //!
 //! `<prefix>:{<key>}:<limiter name>`, a hash per key and limiter. A key expires when its state
-//! is fresh again (`PEXPIRE`, rounded up to the millisecond), so idle keys cost nothing; keys
+//! is fresh again (`PEXPIRE`, rounded up to the millisecond plus one), so idle keys cost nothing; keys
 //! that are never fresh again (spent credits, a bucket that starts empty) persist. The braces
 //! are the Redis Cluster hash tag: every limit of one key lives in one slot.
 //!

@@ -104,8 +104,8 @@ impl Options {
         self
     }
 
-    /// Keys live at least this long after a write (default zero: they expire exactly when
-    /// fresh, rounded up to the millisecond). Callers that supply instants of their own that do
+    /// Keys live at least this long after a write (default zero: they expire when fresh,
+    /// rounded up to the millisecond plus one). Callers that supply instants of their own that do
     /// not advance with the server's clock (tests, replays) set a floor so that keys do not
     /// expire in real time while their simulated time stands still.
     #[must_use]
