@@ -158,7 +158,7 @@ def test_server_time_decides_and_keys_expire_when_fresh(redis_server: Server) ->
     free = store.limiter(ratecell.Gcra.parse("10/second", name="free"))
     assert free.check("k").remaining == 9
     ttl = store.client.pttl(free.redis_key("k"))
-    assert 0 < ttl <= 100
+    assert 0 < ttl <= 101  # fresh in 100 ms, and one more for Redis's millisecond
     assert free.redis_key("k").endswith(b":{k}:free")
 
 
