@@ -404,3 +404,60 @@ fn the_402_body_has_the_published_shape() {
         r#"{"error":{"code":"insufficient_api_credits","message":"API credits exhausted. Purchase more credits to continue.","type":"permission_error"}}"#
     );
 }
+
+#[test]
+fn every_limiter_advertises_its_sustained_rate_and_credits_advertise_a_balance() {
+    use core::time::Duration;
+    use ratecell::http::{Advert, Advertised};
+    use ratecell::{Burst, Credits, FixedWindow, Limiter, SlidingWindow, TokenBucket};
+
+    let quota = Quota::parse("100/minute burst 120").expect("quota");
+    let minute = Advert::Limit {
+        quota: 100,
+        window: Nanos::from_secs(60),
+        unit: QuotaUnit::Requests,
+    };
+    let limiters = [
+        Limiter::from(Gcra::new(quota)),
+        Limiter::from(TokenBucket::new(quota)),
+        Limiter::from(FixedWindow::new(quota)),
+        Limiter::from(SlidingWindow::new(quota)),
+        Limiter::from(Burst::new(quota, Duration::from_secs(10)).expect("burst")),
+    ];
+    for limiter in limiters {
+        assert_eq!(Advert::of(&limiter), minute, "{}", limiter.name());
+    }
+    assert_eq!(Advert::rate(&quota), minute);
+    assert_eq!(
+        Advert::of(&Limiter::from(Credits::new(1_000))),
+        Advert::Credits
+    );
+
+    // A concurrency cap: no window, its own unit, in the IETF policy field.
+    let d = decision(true, 10, 7, 0, 0);
+    let Ok(Advertised::Policy(p)) = Advert::concurrency(10).advertise("sessions", d) else {
+        panic!("a concurrency cap is a policy");
+    };
+    assert_eq!(
+        fields(&ResponseFields::new(HeaderStyle::Ietf, &[p])),
+        pairs(&[
+            (
+                "RateLimit-Policy",
+                "\"sessions\";q=10;qu=\"concurrent-requests\""
+            ),
+            ("RateLimit", "\"sessions\";r=7;t=0"),
+        ])
+    );
+    // Credits: a balance, whatever the name; a limit refuses a name headers cannot carry.
+    assert_eq!(
+        Advert::Credits.advertise("bad\nname", decision(true, 1_000, 412, 0, 0)),
+        Ok(Advertised::Credits(CreditBalance {
+            remaining: 412,
+            used: 588
+        }))
+    );
+    assert_eq!(
+        minute.advertise("bad\nname", d),
+        Err(FieldError::InvalidPolicyName)
+    );
+}

@@ -62,25 +62,14 @@ function headers(decision, style = 'ietf', options) {
   return toObject(native.responseHeaders(style, [policy], nowOption(o), o.credits))
 }
 
-/** The advertised policy of a limiter's description, for `headers`. */
-function advertised(policy) {
-  switch (policy.kind) {
-    case 'concurrency':
-      return { quota: policy.limit, windowMs: 0, unit: 'concurrent-requests' }
-    case 'credits':
-      return undefined
-    default:
-      return { quota: policy.limit, windowMs: policy.periodMs, unit: undefined }
-  }
-}
-
 /**
  * What a limiter with description `policy` adds to the fields for its decision `d`: a policy
- * named `name` (`{ input }`), or, for credits, a balance (`{ credits }`).
+ * named `name` (`{ input }`), or, for credits, a balance (`{ credits }`), as the core's
+ * advert of the limiter (`policy.advertised`) says.
  */
 function advertise(policy, d, name) {
-  const a = advertised(policy)
-  if (a === undefined) return { credits: balance(d) }
+  const a = policy.advertised
+  if (a.kind === 'credits') return { credits: balance(d) }
   return { input: policyInput(d, name, a.quota, a.windowMs, a.unit) }
 }
 

@@ -45,7 +45,7 @@ class KeyedLimiter {
     this.#check = n.check
     this.#peek = n.peek
     this.#clock = clock
-    this.#policy = Object.freeze({ ...n.policy })
+    this.#policy = Object.freeze({ ...n.policy, advertised: Object.freeze(n.policy.advertised) })
   }
 
   /**

@@ -93,6 +93,14 @@ export interface HeaderOptions {
   credits?: { remaining: number; used: number }
 }
 
+/**
+ * What a policy's decisions advertise in header fields: a limit (`quota` units per `windowMs`,
+ * 0 for none, counted in `unit`), or a credit balance (`X-API-Credits-*`, never a rate).
+ */
+export type Advertised =
+  | { readonly kind: 'limit'; readonly quota: number; readonly windowMs: number; readonly unit: 'requests' | 'content-bytes' | 'concurrent-requests' }
+  | { readonly kind: 'credits' }
+
 /** The policy of a limiter. */
 export interface Policy {
   readonly kind: string
@@ -101,7 +109,9 @@ export interface Policy {
   readonly limit?: number
   readonly periodMs?: number
   readonly burst?: number
-  readonly [name: string]: number | string | undefined
+  /** What its decisions advertise in header fields. */
+  readonly advertised: Advertised
+  readonly [name: string]: number | string | Advertised | undefined
 }
 
 /** What every limiter offers: one policy, a state per key. */

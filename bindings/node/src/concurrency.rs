@@ -56,6 +56,7 @@ pub(crate) fn create(
     let policy = SizedConcurrency::new(limit, ttl).map_err(invalid)?;
     let store = Store::Leases(store(policy, max_keys, when_full));
     let description = Description::new("concurrency")
+        .advert(ratecell::http::Advert::concurrency(limit))
         .with("limit", limit as f64)
         .with("ttlMs", ms(ttl))
         .with("capacity", limit as f64);

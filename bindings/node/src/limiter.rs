@@ -6,6 +6,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{FromNapiValue, JsValue, Unknown};
 use napi::{Env, sys};
 use napi_derive::napi;
+use ratecell::http::Advert;
 use ratecell::{Burst, FixedWindow, Gcra, Limiter, Nanos, Quota, SlidingWindow, TokenBucket};
 
 use crate::call::{Callback, function, number, set, wrap};
@@ -50,6 +51,8 @@ fn rate_limiter(kind: &str, quota: Quota, options: &Options) -> Result<Option<Li
 pub(crate) struct Description {
     fields: Vec<(&'static str, f64)>,
     kind: &'static str,
+    /// What the policy's decisions advertise in headers (the core's [`Advert`]).
+    advert: Option<Advert>,
 }
 
 impl Description {
@@ -57,7 +60,15 @@ impl Description {
         Description {
             fields: Vec::new(),
             kind,
+            advert: None,
         }
+    }
+
+    /// Sets what the policy advertises: `advertised` on the JavaScript object,
+    /// `{ kind: 'limit', quota, windowMs, unit }` or `{ kind: 'credits' }`.
+    pub(crate) fn advert(mut self, advert: Advert) -> Description {
+        self.advert = Some(advert);
+        self
     }
 
     pub(crate) fn with(mut self, name: &'static str, value: f64) -> Description {
@@ -80,8 +91,34 @@ impl Description {
         for (name, value) in &self.fields {
             set(env, object, name, number(env, *value))?;
         }
+        if let Some(advert) = self.advert {
+            set(env, object, "advertised", advertised(env, advert)?)?;
+        }
         Ok(object)
     }
+}
+
+/// `advert` as a JavaScript object: `{ kind: 'limit', quota, windowMs, unit }` or
+/// `{ kind: 'credits' }`.
+fn advertised(env: sys::napi_env, advert: Advert) -> napi::Result<sys::napi_value> {
+    let text = |s: &str| string(env, s).ok_or_else(|| napi::Error::from_reason("string"));
+    let mut object = std::ptr::null_mut();
+    // SAFETY: `env` is the live environment of the current call.
+    unsafe { sys::napi_create_object(env, &raw mut object) };
+    match advert {
+        Advert::Limit {
+            quota,
+            window,
+            unit,
+        } => {
+            set(env, object, "kind", text("limit")?)?;
+            set(env, object, "quota", number(env, quota as f64))?;
+            set(env, object, "windowMs", number(env, ms(window)))?;
+            set(env, object, "unit", text(unit.as_str())?)?;
+        }
+        _ => set(env, object, "kind", text("credits")?)?,
+    }
+    Ok(object)
 }
 
 /// The kind name and description of a core `Limiter`.
@@ -100,6 +137,7 @@ pub(crate) fn describe(limiter: &Limiter) -> Description {
         _ => Description::new("unknown"),
     }
     .with("capacity", capacity(limiter.capacity()))
+    .advert(Advert::of(limiter))
 }
 
 /// A capacity as a JavaScript number (`Infinity` for unbounded credits).
@@ -155,6 +193,7 @@ impl Description {
         Description {
             fields: self.fields.clone(),
             kind: self.kind,
+            advert: self.advert,
         }
         .with("maxKeys", max as f64)
     }

@@ -46,6 +46,7 @@ pub(crate) fn create(
     let store = Store::Log(store(policy, max_keys, when_full));
     let description = Description::new("sliding-log")
         .quota(&quota)
+        .advert(ratecell::http::Advert::rate(&quota))
         .with("entries", entries as f64)
         .with("capacity", capacity(quota.limit()));
     bundle(env, Entry { clock, store }, &[], &description)

@@ -70,3 +70,16 @@ test('header arguments are checked', () => {
   throwsCode(() => ratecell.headers(denial, 'ietf', { nowMs: 'now' }), TypeError, TYPE)
   throwsCode(() => ratecell.parseRateLimitHeaders('X-RateLimit-Limit: 1'), TypeError, TYPE)
 })
+
+test('every policy says what its decisions advertise, as the core decides it', () => {
+  const limit = (quota, windowMs, unit = 'requests') => ({ kind: 'limit', quota, windowMs, unit })
+  assert.deepEqual(new ratecell.Gcra('100/minute burst 120').policy.advertised, limit(100, 60_000))
+  assert.deepEqual(new ratecell.SlidingLog('5/second').policy.advertised, limit(5, 1_000))
+  assert.deepEqual(
+    new ratecell.Burst({ limit: 100, periodMs: 60_000, burst: 20, burstWindowMs: 10_000 }).policy.advertised,
+    limit(100, 60_000),
+  )
+  assert.deepEqual(new ratecell.Concurrency({ limit: 3, ttlMs: 1_000 }).policy.advertised, limit(3, 0, 'concurrent-requests'))
+  assert.deepEqual(new ratecell.Credits({ budget: 1_000 }).policy.advertised, { kind: 'credits' })
+  assert.ok(Object.isFrozen(new ratecell.Gcra('1/second').policy.advertised))
+})

@@ -5,7 +5,6 @@ use pyo3::types::PyType;
 use ratecell::{Limiter, Quota};
 
 use crate::error;
-use crate::http::Advert;
 use crate::limiter::{Options, RateLimiter};
 use crate::quota;
 use crate::time::{Invalid, nanos_from_seconds, secs};
@@ -28,13 +27,12 @@ impl Burst {
         let window = nanos_from_seconds(window, "burst_window", Invalid::Quota)?;
         let burst = ratecell::Burst::new(quota, window.as_duration())
             .map_err(|e| error::quota_error(e, "Burst"))?;
-        let advert = Advert::rate(options.name.clone(), &quota);
         let description = format!(
             "Burst {quota} over {} name={:?}",
             ratecell::Nanos::from_duration(burst.burst_window()),
             options.name
         );
-        let base = RateLimiter::cell(Limiter::from(burst), options, advert, description);
+        let base = RateLimiter::cell(Limiter::from(burst), options, description);
         Ok(PyClassInitializer::from(base).add_subclass(Burst { burst, quota }))
     }
 }

@@ -3,7 +3,6 @@
 use pyo3::prelude::*;
 
 use crate::error;
-use crate::http::Advert;
 use crate::keyed::with_key;
 use crate::limiter::{Kind, Options, RateLimiter};
 use crate::quota::whole;
@@ -32,12 +31,10 @@ impl Credits {
         // A budget of 0 is allowed: such keys spend only what they are topped up with.
         let budget = whole(budget, "budget", 0, Invalid::Quota)?;
         let options = Options::from_args(name, max_keys, when_full, clock)?;
-        let advert = Advert::credits(options.name.clone(), budget);
         let description = format!("Credits {budget} name={:?}", options.name);
         let base = RateLimiter::cell(
             ratecell::Limiter::from(ratecell::Credits::new(budget)),
             options,
-            advert,
             description,
         );
         Ok(PyClassInitializer::from(base).add_subclass(Credits { budget }))

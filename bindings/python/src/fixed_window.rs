@@ -4,7 +4,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use ratecell::{Limiter, Quota};
 
-use crate::http::Advert;
 use crate::limiter::{Options, RateLimiter};
 use crate::quota;
 
@@ -18,12 +17,10 @@ pub(crate) struct FixedWindow {
 
 impl FixedWindow {
     fn build(quota: Quota, options: Options) -> PyClassInitializer<FixedWindow> {
-        let advert = Advert::rate(options.name.clone(), &quota);
         let description = format!("FixedWindow {quota} name={:?}", options.name);
         let base = RateLimiter::cell(
             Limiter::from(ratecell::FixedWindow::new(quota)),
             options,
-            advert,
             description,
         );
         PyClassInitializer::from(base).add_subclass(FixedWindow { quota })

@@ -4,7 +4,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use ratecell::{Limiter, Quota};
 
-use crate::http::Advert;
 use crate::limiter::{Options, RateLimiter};
 use crate::quota;
 
@@ -17,12 +16,10 @@ pub(crate) struct Gcra {
 
 impl Gcra {
     fn build(quota: Quota, options: Options) -> PyClassInitializer<Gcra> {
-        let advert = Advert::rate(options.name.clone(), &quota);
         let description = format!("Gcra {quota} name={:?}", options.name);
         let base = RateLimiter::cell(
             Limiter::from(ratecell::Gcra::new(quota)),
             options,
-            advert,
             description,
         );
         PyClassInitializer::from(base).add_subclass(Gcra { quota })

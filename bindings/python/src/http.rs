@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use ratecell::http::{
-    CreditBalance, FieldParser, HeaderStyle, InsufficientCredits, Policy, QuotaUnit,
+    Advert as CoreAdvert, Advertised, FieldParser, HeaderStyle, InsufficientCredits,
     RateLimitExceeded, ResponseFields, parse_retry_after as core_parse_retry_after,
 };
 use ratecell::{Nanos, Quota};
@@ -13,25 +13,27 @@ use crate::decision::Decision;
 use crate::error;
 use crate::time::{Invalid, nanos_from_seconds, secs, unix_now};
 
-/// What a limiter advertises in headers: its name, its quota per window, and its unit.
+/// What a limiter advertises in headers: its policy name and the core's [`CoreAdvert`] (its
+/// sustained rate, its concurrency cap, or a credit balance).
 pub(crate) struct Advert {
     pub(crate) name: String,
-    quota: u64,
-    window: Nanos,
-    unit: QuotaUnit,
-    /// A credit budget: reported as `X-API-Credits-*`, not as a rate limit.
-    credits: bool,
+    pub(crate) advert: CoreAdvert,
 }
 
 impl Advert {
+    /// What `limiter` advertises under `name`.
+    pub(crate) fn of(name: String, limiter: &ratecell::Limiter) -> Advert {
+        Advert {
+            name,
+            advert: CoreAdvert::of(limiter),
+        }
+    }
+
     /// `quota.limit()` per `quota.period()` (a burst is not advertised, only reached).
     pub(crate) fn rate(name: String, quota: &Quota) -> Advert {
         Advert {
             name,
-            quota: quota.limit(),
-            window: quota.period_nanos(),
-            unit: QuotaUnit::Requests,
-            credits: false,
+            advert: CoreAdvert::rate(quota),
         }
     }
 
@@ -39,28 +41,14 @@ impl Advert {
     pub(crate) fn concurrency(name: String, limit: u64) -> Advert {
         Advert {
             name,
-            quota: limit,
-            window: Nanos::ZERO,
-            unit: QuotaUnit::ConcurrentRequests,
-            credits: false,
-        }
-    }
-
-    /// A credit budget of `budget` credits per key.
-    pub(crate) fn credits(name: String, budget: u64) -> Advert {
-        Advert {
-            name,
-            quota: budget,
-            window: Nanos::ZERO,
-            unit: QuotaUnit::Requests,
-            credits: true,
+            advert: CoreAdvert::concurrency(limit),
         }
     }
 
     pub(crate) fn copy(&self) -> Advert {
         Advert {
             name: self.name.clone(),
-            ..*self
+            advert: self.advert,
         }
     }
 }
@@ -100,15 +88,13 @@ fn with_fields<R>(
     let mut policies = Vec::new();
     let mut credits = None;
     for (advert, standing) in d.source.adverts().iter().zip(d.standings()) {
-        if advert.credits {
-            credits.get_or_insert(CreditBalance::from_decision(standing));
-            continue;
+        match advert.advert.advertise(&advert.name, *standing) {
+            Ok(Advertised::Policy(policy)) => policies.push(policy),
+            Ok(Advertised::Credits(balance)) => {
+                credits.get_or_insert(balance);
+            }
+            Err(e) => return Err(error::value_error(e.to_string())),
         }
-        let policy = Policy::new(&advert.name, *standing)
-            .map_err(|e| error::value_error(e.to_string()))?
-            .with_quota(advert.quota, advert.window)
-            .with_unit(advert.unit);
-        policies.push(policy);
     }
     let mut fields = ResponseFields::new(style, &policies).with_unix_now(unix);
     if let Some(balance) = credits {

@@ -143,12 +143,8 @@ pub(crate) struct RateLimiter {
 
 impl RateLimiter {
     /// A limiter over one algorithm of the core's `Limiter` enum.
-    pub(crate) fn cell(
-        limiter: Limiter,
-        options: Options,
-        advert: Advert,
-        description: String,
-    ) -> RateLimiter {
+    pub(crate) fn cell(limiter: Limiter, options: Options, description: String) -> RateLimiter {
+        let advert = Advert::of(options.name, &limiter);
         let store = KeyedStore::new(limiter, options.store.max_keys, options.store.when_full);
         RateLimiter {
             kind: Kind::Cell(Arc::new(store)),

@@ -156,18 +156,14 @@ fn share(count: u64, numerator: u64, denominator: u64) -> u64 {
     u64::try_from(scaled).unwrap_or(u64::MAX).max(1)
 }
 
-fn shared_limiter(limiter: &Limiter, n: u64, d: u64) -> PyResult<(Limiter, Advert)> {
+fn shared_limiter(limiter: &Limiter, n: u64, d: u64) -> PyResult<Limiter> {
     let quota_of = |q: &Quota| -> PyResult<Quota> {
         Quota::from_nanos(share(q.limit(), n, d), q.period_nanos().as_nanos())
             .and_then(|s| s.with_burst(share(q.burst(), n, d)))
             .map_err(|e| error::quota_error(e, "fallback share"))
     };
-    let rate = |q: &Quota| Advert::rate("fallback".to_owned(), q);
     Ok(match limiter {
-        Limiter::Gcra(g) => {
-            let q = quota_of(g.quota())?;
-            (Gcra::new(q).into(), rate(&q))
-        }
+        Limiter::Gcra(g) => Gcra::new(quota_of(g.quota())?).into(),
         Limiter::TokenBucket(t) => {
             let q = quota_of(t.quota())?;
             let bucket = TokenBucket::new(q);
@@ -176,33 +172,19 @@ fn shared_limiter(limiter: &Limiter, n: u64, d: u64) -> PyResult<(Limiter, Adver
             } else {
                 bucket
             };
-            (bucket.into(), rate(&q))
+            bucket.into()
         }
-        Limiter::FixedWindow(f) => {
-            let q = quota_of(f.quota())?;
-            (FixedWindow::new(q).into(), rate(&q))
-        }
-        Limiter::SlidingWindow(s) => {
-            let q = quota_of(s.quota())?;
-            (SlidingWindow::new(q).into(), rate(&q))
-        }
+        Limiter::FixedWindow(f) => FixedWindow::new(quota_of(f.quota())?).into(),
+        Limiter::SlidingWindow(s) => SlidingWindow::new(quota_of(s.quota())?).into(),
         Limiter::Burst(b) => {
             let period = Nanos::from_duration(b.period()).as_nanos();
             let window = Nanos::from_duration(b.burst_window()).as_nanos();
             let limit = share(b.limit(), n, d);
-            let burst = Burst::from_nanos(limit, period, share(b.burst(), n, d), window)
-                .map_err(|e| error::quota_error(e, "fallback share"))?;
-            let q = Quota::from_nanos(limit, period)
-                .map_err(|e| error::quota_error(e, "fallback share"))?;
-            (burst.into(), rate(&q))
+            Burst::from_nanos(limit, period, share(b.burst(), n, d), window)
+                .map_err(|e| error::quota_error(e, "fallback share"))?
+                .into()
         }
-        Limiter::Credits(c) => {
-            let budget = share(c.budget(), n, d);
-            (
-                Credits::new(budget).into(),
-                Advert::credits("fallback".to_owned(), budget),
-            )
-        }
+        Limiter::Credits(c) => Credits::new(share(c.budget(), n, d)).into(),
         other => return Err(no_script(other.name())),
     })
 }
@@ -242,7 +224,8 @@ pub(crate) fn _redis_shared<'py>(
     let clock = Clock::from_arg(clock)?;
     let (kind, advert) = match &this.kind {
         Kind::Cell(cell) => {
-            let (shared, advert) = shared_limiter(cell.policy(), numerator, denominator)?;
+            let shared = shared_limiter(cell.policy(), numerator, denominator)?;
+            let advert = Advert::of("fallback".to_owned(), &shared);
             let cell = KeyedStore::new(shared, store.max_keys, store.when_full);
             (Kind::Cell(std::sync::Arc::new(cell)), advert)
         }

@@ -7,7 +7,6 @@ use pyo3::types::{PyBool, PyType};
 use ratecell::{Limiter, Nanos, Quota};
 
 use crate::error;
-use crate::http::Advert;
 use crate::keyed::{Key, owned_key};
 use crate::limiter::{self, Kind, Options, RateLimiter, Store};
 use crate::quota;
@@ -39,10 +38,9 @@ impl TokenBucket {
         if starts_empty {
             bucket = bucket.starting_empty();
         }
-        let advert = Advert::rate(options.name.clone(), &quota);
         let empty = if starts_empty { " starting empty" } else { "" };
         let description = format!("TokenBucket {quota}{empty} name={:?}", options.name);
-        let base = RateLimiter::cell(Limiter::from(bucket), options, advert, description);
+        let base = RateLimiter::cell(Limiter::from(bucket), options, description);
         Ok(PyClassInitializer::from(base).add_subclass(TokenBucket {
             quota,
             starts_empty,

@@ -56,6 +56,7 @@
 //!   buffer, and parsers borrow the bytes they are given.
 //! - Parsers never panic and never fail a caller: what they cannot read, they leave out.
 
+pub mod advert;
 pub mod body;
 pub mod date;
 pub mod headers;
@@ -69,6 +70,7 @@ use crate::decision::Decision;
 use crate::quota::Quota;
 use crate::time::Nanos;
 
+pub use advert::{Advert, Advertised};
 pub use body::{InsufficientCredits, RateLimitExceeded};
 pub use date::{HttpDate, Rfc3339, parse_http_date};
 pub use headers::{CreditBalance, Field, ResponseFields};
