@@ -197,6 +197,9 @@ fn direct(c: &mut Criterion) {
         let d = black_box(atomic.check(now(), 1));
         d.is_ok_and(|d| d.allowed)
     };
+    // Like governor's `check`, which answers `Ok(())` or a `NotUntil` it works out on demand.
+    let admitting = AtomicGcra::new(gcra);
+    let mut atomic_admit = || black_box(admitting.admit(now(), 1)).is_ok_and(|a| a.allowed());
     let mut their_check = || black_box(limiter.check()).is_ok();
     same_decisions(
         "one cell",
@@ -206,6 +209,7 @@ fn direct(c: &mut Criterion) {
             ("governor", &mut their_check),
             ("ratecell Gcra", &mut plain_check),
             ("ratecell AtomicGcra", &mut atomic_check),
+            ("ratecell AtomicGcra::admit", &mut atomic_admit),
         ],
     );
 
@@ -219,6 +223,13 @@ fn direct(c: &mut Criterion) {
         STEP,
         start,
         &mut atomic_check,
+    );
+    bench_tallied(
+        &mut group,
+        "ratecell_atomic_gcra_admit",
+        STEP,
+        start,
+        &mut atomic_admit,
     );
     bench_tallied(&mut group, "governor", STEP, start, &mut their_check);
     bench_clock(&mut group, STEP);
@@ -431,6 +442,10 @@ fn contended(c: &mut Criterion) {
     bench_two_threads(&mut group, "ratecell_atomic_gcra", &|| {
         let d = black_box(atomic.check(now(), 1));
         d.is_ok_and(|d| d.allowed)
+    });
+    let admitting = AtomicGcra::new(ours());
+    bench_two_threads(&mut group, "ratecell_atomic_gcra_admit", &|| {
+        black_box(admitting.admit(now(), 1)).is_ok_and(|a| a.allowed())
     });
     let limiter: Direct<ManualTime> = RateLimiter::direct_with_clock(theirs(), ManualTime);
     bench_two_threads(&mut group, "governor", &|| {

@@ -151,4 +151,30 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn an_admission_records_what_check_records_and_decides_the_same_on_demand(
+        (limit, period, burst) in (1..20_u64, 1..10_000_u64, 1..10_u64),
+        steps in prop::collection::vec((-500..2_000_i64, 0..12_u64, any::<bool>()), 1..100),
+    ) {
+        let quota = Quota::from_nanos(limit, period).unwrap().with_burst(burst).unwrap();
+        let (admitting, checking) = (AtomicGcra::new(Gcra::new(quota)), AtomicGcra::new(Gcra::new(quota)));
+        let mut now = 0_u64;
+        for (dt, cost, look) in steps {
+            now = now.saturating_add_signed(dt);
+            let at = Nanos::new(now);
+            match (admitting.admit(at, cost), checking.check(at, cost)) {
+                (Ok(a), Ok(d)) => {
+                    prop_assert_eq!(a.allowed(), d.allowed);
+                    // Reading the decision or not changes nothing that is stored.
+                    if look {
+                        prop_assert_eq!(a.decision(), d);
+                    }
+                }
+                (Err(e), Err(f)) => prop_assert_eq!(e, f),
+                (got, want) => prop_assert!(false, "admit {:?}, check {:?}", got, want),
+            }
+            prop_assert_eq!(admitting.state(), checking.state());
+        }
+    }
 }

@@ -80,6 +80,26 @@ impl AtomicGcra {
     /// [`Error::InsufficientCapacity`] and changes nothing.
     #[inline]
     pub fn check(&self, now: Nanos, cost: u64) -> Result<Decision, Error> {
+        self.admit(now, cost).map(|admission| admission.decision())
+    }
+
+    /// Decides and records like [`check`](Self::check), and leaves the rest of the
+    /// [`Decision`] (`remaining`, `retry_after`, `reset_after`) to be worked out on demand:
+    /// a caller that only needs to know whether the request was admitted skips that work.
+    ///
+    /// ```
+    /// use ratecell::{AtomicGcra, Gcra, Nanos, Quota};
+    ///
+    /// let cell = AtomicGcra::new(Gcra::new(Quota::per_second(2)?));
+    /// assert!(cell.admit(Nanos::ZERO, 1)?.allowed());
+    /// assert!(cell.admit(Nanos::ZERO, 1)?.allowed());
+    /// let refused = cell.admit(Nanos::ZERO, 1)?;
+    /// assert!(!refused.allowed());
+    /// assert_eq!(refused.decision().retry_after, Nanos::from_millis(500));
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    #[inline]
+    pub fn admit(&self, now: Nanos, cost: u64) -> Result<Admission<'_>, Error> {
         if cost > self.gcra.capacity() {
             return Err(Error::InsufficientCapacity {
                 capacity: self.gcra.capacity(),
@@ -92,7 +112,7 @@ impl AtomicGcra {
         // Only the new state is computed between the load and the compare-and-swap; the
         // decision is made once, from the state the swap succeeded on (or the refusal saw).
         let stored = loop {
-            let stored = self.gcra.admit(current, now, cost);
+            let stored = self.gcra.admit_narrow(current, now, cost);
             let Some(next) = stored.filter(|&next| next != current) else {
                 break stored;
             };
@@ -106,7 +126,13 @@ impl AtomicGcra {
                 Err(actual) => current = actual,
             }
         };
-        Ok(self.gcra.conclude(current, now, cost, stored))
+        Ok(Admission {
+            gcra: &self.gcra,
+            seen: current,
+            now,
+            cost,
+            stored,
+        })
     }
 
     /// The cell's standing at `now`, recording nothing.
@@ -148,5 +174,38 @@ mod tests {
         }
         cell.reset();
         assert!(cell.is_fresh(Nanos::ZERO));
+    }
+}
+
+/// What [`AtomicGcra::admit`] did: whether the request was admitted (and recorded), and what
+/// the full [`Decision`] needs, computed only when [`decision`](Admission::decision) asks.
+///
+/// The admission itself is final when `admit` returns; an `Admission` is a record of it, not
+/// a pending operation, and dropping it changes nothing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[must_use = "an admission says whether the request may proceed"]
+pub struct Admission<'a> {
+    gcra: &'a Gcra,
+    /// The state the decision was made on, in ticks.
+    seen: u64,
+    /// The instant of the decision, in ticks.
+    now: u64,
+    cost: u64,
+    /// The state stored when admitted.
+    stored: Option<u64>,
+}
+
+impl Admission<'_> {
+    /// The request was admitted and recorded.
+    #[inline]
+    pub const fn allowed(&self) -> bool {
+        self.stored.is_some()
+    }
+
+    /// The full decision, exactly what [`AtomicGcra::check`] returns for the same call.
+    #[inline]
+    pub fn decision(&self) -> Decision {
+        self.gcra
+            .conclude(self.seen, self.now, self.cost, self.stored)
     }
 }

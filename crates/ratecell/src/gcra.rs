@@ -273,6 +273,30 @@ impl Gcra {
         Some(if cost == 0 { tat } else { new_tat })
     }
 
+    /// [`admit`](Self::admit) in u64 where nothing can overflow (far from the horizon: the
+    /// same comparisons, the same result), falling back to it elsewhere. Shorter between an
+    /// [`AtomicGcra`]'s load and its compare-and-swap; the keyed tables keep `admit`, which
+    /// measured faster inside their lookups.
+    ///
+    /// [`AtomicGcra`]: crate::AtomicGcra
+    #[inline]
+    pub(crate) fn admit_narrow(&self, tat: u64, now: u64, cost: u64) -> Option<u64> {
+        if let (Some(increment), Some(latest)) = (
+            cost.checked_mul(self.interval.get()),
+            now.checked_add(self.tolerance),
+        ) && let Some(new_tat) = tat.max(now).checked_add(increment)
+        {
+            return if new_tat > latest {
+                None
+            } else if cost == 0 {
+                Some(tat)
+            } else {
+                Some(new_tat)
+            };
+        }
+        self.admit(tat, now, cost)
+    }
+
     /// The second half of the transition: the decision for `cost <= burst` from `tat` at `now`
     /// (ticks), given what [`admit`](Self::admit) returned for the same arguments.
     #[inline]

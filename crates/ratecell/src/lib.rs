@@ -127,7 +127,9 @@
 //! # One cell, many threads
 //!
 //! [`AtomicGcra`] keeps a GCRA state in one `AtomicU64` and decides with compare-and-swap,
-//! without a lock (on targets with 64-bit atomics).
+//! without a lock (on targets with 64-bit atomics). [`AtomicGcra::admit`] records the same
+//! way and returns an [`Admission`], which works out the full decision only when asked: for
+//! callers that only need to know whether to proceed.
 //!
 //! ```
 //! use ratecell::{AtomicGcra, Gcra, Nanos, Quota};
@@ -327,7 +329,7 @@ pub mod token_bucket;
 
 pub use all_of::{AllOf, AllOfDecision};
 #[cfg(target_has_atomic = "64")]
-pub use atomic::AtomicGcra;
+pub use atomic::{Admission, AtomicGcra};
 pub use burst::{Burst, BurstState};
 pub use concurrency::{Concurrency, ConcurrencyState, Lease};
 pub use credits::{Credits, CreditsState};

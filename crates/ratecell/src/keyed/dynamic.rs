@@ -73,7 +73,7 @@ macro_rules! stores {
 crate::limiter::for_each_algorithm!(stores);
 
 /// A thread-safe keyed store of the algorithm a [`Limiter`] names, bounded by `max_keys`,
-/// with each key in that algorithm's own state (see the [module documentation](self)).
+/// with each key in that algorithm's own state (see the [`keyed` module documentation](crate::keyed)).
 /// Decisions and errors are those of [`KeyedStore`].
 pub struct DynKeyedStore<K> {
     stores: Stores<K>,

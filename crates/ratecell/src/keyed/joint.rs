@@ -168,7 +168,7 @@ fn mismatch(members: usize, given: usize) -> Result<(), Error> {
 /// ```
 impl<St> AllOf<&[St]> {
     /// Decides a request for `key` at `now` charging member `i` `costs[i]`, and records it in
-    /// every member store when all admit it (see the [module documentation](self)).
+    /// every member store when all admit it (see the [`keyed` module documentation](crate::keyed)).
     ///
     /// `standings[i]` receives member `i`'s standing: its decision, or its unchanged standing
     /// when the combination refused a request it would have admitted. A cost above a member's
