@@ -279,6 +279,7 @@ impl Gcra {
     /// measured faster inside their lookups.
     ///
     /// [`AtomicGcra`]: crate::AtomicGcra
+    #[cfg(target_has_atomic = "64")]
     #[inline]
     pub(crate) fn admit_narrow(&self, tat: u64, now: u64, cost: u64) -> Option<u64> {
         if let (Some(increment), Some(latest)) = (
