@@ -6,6 +6,8 @@
 --
 -- - a GCRA `check` whose quota ticks in whole nanoseconds (limit divides period_ns) and whose
 --   tolerance (burst * period / limit) is below 2^52 ns;
+-- - a burst tier `check` whose two buckets both tick in whole nanoseconds (limit and burst
+--   divide period_ns), with burst * burst_window and both tolerances below 2^52;
 -- - a fixed window `check` whose period is below 2^52 ns;
 -- - a sliding window `check` whose limit * period is below 2^52 (100/minute: 6 * 10^12), with
 --   stored counts no larger than the limit;
@@ -20,7 +22,8 @@ do
   local argv = ARGV
   local algorithm = argv[5]
   if argv[1] == 'check' and #KEYS == 1
-    and ((algorithm == 'gcra' and #argv == 9) or (algorithm == 'fixed_window' and #argv == 8)
+    and ((algorithm == 'gcra' and #argv == 9) or (algorithm == 'burst' and #argv == 10)
+      or (algorithm == 'fixed_window' and #argv == 8)
       or (algorithm == 'sliding_window' and #argv == 8)
       or (algorithm == 'sliding_log' and #argv == 9)) then
     local floor, format, call = math.floor, string.format, redis.call
@@ -164,26 +167,15 @@ do
       }
     end
 
-    -- The core's gcra.rs in nanosecond ticks (see gcra.lua): new_tat = max(tat, now) +
-    -- cost * T, admitted iff new_tat <= now + tolerance. Below 10^19 + 2^53 every instant fits
-    -- in u64 and stays far from its end, so neither limit of gcra.lua applies.
-    local function gcra(key)
-      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
-      local burst, cost = digits(argv[8], 15), digits(argv[9], 15)
-      local interval = limit and period and limit > 0 and period > 0
-        and math.fmod(period, limit) == 0 and period / limit
-      local tolerance = interval and burst and burst > 0 and interval * burst
-      if not (tolerance and tolerance < SMALL and cost and cost <= burst) then
-        return nil
-      end
-      local ns, nn = clock()
-      if not ns then
-        return nil
-      end
-      local ts, tn = stored_instant(call('HMGET', key, 'tat')[1])
-      if not ts then
-        return nil
-      end
+    -- One GCRA bucket, the core's gcra.rs in nanosecond ticks (see gcra.lua): from the stored
+    -- tat (ts, tn) at now (ns, nn), with a whole-nanosecond `interval` and `tolerance` (B*T,
+    -- below 2^52), a request of `cost`: new_tat = max(tat, now) + cost * T, admitted iff
+    -- new_tat <= now + tolerance. Returns whether it is admitted, the tat kept (the new one
+    -- when admitted with a cost, else the stored one), the wait (0 when admitted), how far
+    -- the tat kept is ahead of now, and the unit requests still admissible. Below 10^19 +
+    -- 2^53 every instant fits in u64 and stays far from its end, so neither limit of
+    -- gcra.lua applies.
+    local function bucket(ts, tn, ns, nn, interval, tolerance, cost)
       local ms, mn = ts, tn
       if before(ts, tn, ns, nn) then
         ms, mn = ns, nn
@@ -192,14 +184,14 @@ do
       local lats, latn = plus(ns, nn, tolerance)
       local allowed = not before(lats, latn, news, newn)
       local tols, toln = plus(0, 0, tolerance)
-      local retry = '0'
+      local ws, wn = 0, 0
       if allowed then
         if cost > 0 then
           ts, tn = news, newn
         end
       else
         local ds, dn = minus(news, newn, ns, nn)
-        retry = text(minus(ds, dn, tols, toln))
+        ws, wn = minus(ds, dn, tols, toln)
       end
       -- The standing of the tat kept: `ahead` of now, room for what is left of the tolerance.
       local as, an = 0, 0
@@ -217,11 +209,33 @@ do
           remaining = remaining + 1
         end
       end
+      return allowed, ts, tn, ws, wn, as, an, remaining
+    end
+
+    local function gcra(key)
+      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
+      local burst, cost = digits(argv[8], 15), digits(argv[9], 15)
+      local interval = limit and period and limit > 0 and period > 0
+        and math.fmod(period, limit) == 0 and period / limit
+      local tolerance = interval and burst and burst > 0 and interval * burst
+      if not (tolerance and tolerance < SMALL and cost and cost <= burst) then
+        return nil
+      end
+      local ns, nn = clock()
+      if not ns then
+        return nil
+      end
+      local ts, tn = stored_instant(call('HMGET', key, 'tat')[1])
+      if not ts then
+        return nil
+      end
+      local allowed, ks, kn, ws, wn, as, an, remaining =
+        bucket(ts, tn, ns, nn, interval, tolerance, cost)
       if allowed and cost > 0 then
-        call('HSET', key, 'tat', text(ts, tn))
+        call('HSET', key, 'tat', text(ks, kn))
         expire(key, as, an)
       end
-      return reply(ns, nn, allowed, burst, remaining, retry, text(as, an))
+      return reply(ns, nn, allowed, burst, remaining, text(ws, wn), text(as, an))
     end
 
     -- The core's fixed_window.rs (see fixed_window.lua): windows [k*period, (k+1)*period)
@@ -283,6 +297,69 @@ do
         q = q + 1
       end
       return q
+    end
+
+    -- The core's burst.rs (see burst.lua): a sustained bucket (limit per period, holding
+    -- limit) and a peak bucket (burst per period, holding floor(burst * window / period)),
+    -- both GCRA. Both admit and record, or neither changes and a bucket that would have
+    -- admitted reports its standing as it is. Fast when both intervals are whole nanoseconds
+    -- and both tolerances are below 2^52 (the sustained one is the period itself).
+    local function burst_tiers(key)
+      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
+      local rate, window = digits(argv[8], 15), digits(argv[9], 15)
+      local cost = digits(argv[10], 15)
+      if not (limit and period and rate and window and cost and limit > 0 and period > 0
+          and rate > 0 and period < SMALL and rate * window < SMALL
+          and math.fmod(period, limit) == 0 and math.fmod(period, rate) == 0) then
+        return nil
+      end
+      local hold = quotient(rate * window, period)
+      local sustained, peak = period / limit, period / rate
+      local peak_tolerance = peak * hold
+      local capacity = limit < hold and limit or hold
+      if not (hold > 0 and peak_tolerance < SMALL and cost <= capacity) then
+        return nil
+      end
+      local ns, nn = clock()
+      if not ns then
+        return nil
+      end
+      local raw = call('HMGET', key, 'sustained', 'peak')
+      local ss, sn = stored_instant(raw[1])
+      local ps, pn = stored_instant(raw[2])
+      if not (ss and ps) then
+        return nil
+      end
+      local s_ok, s_ts, s_tn, s_ws, s_wn, s_as, s_an, s_left =
+        bucket(ss, sn, ns, nn, sustained, period, cost)
+      local p_ok, p_ts, p_tn, p_ws, p_wn, p_as, p_an, p_left =
+        bucket(ps, pn, ns, nn, peak, peak_tolerance, cost)
+      local allowed = s_ok and p_ok
+      if not allowed then
+        if s_ok then
+          s_ok, s_ts, s_tn, s_ws, s_wn, s_as, s_an, s_left =
+            bucket(ss, sn, ns, nn, sustained, period, 0)
+        end
+        if p_ok then
+          p_ok, p_ts, p_tn, p_ws, p_wn, p_as, p_an, p_left =
+            bucket(ps, pn, ns, nn, peak, peak_tolerance, 0)
+        end
+      end
+      -- The later of the two waits and of the two resets.
+      local ws, wn = s_ws, s_wn
+      if before(ws, wn, p_ws, p_wn) then
+        ws, wn = p_ws, p_wn
+      end
+      local rs, rn = s_as, s_an
+      if before(rs, rn, p_as, p_an) then
+        rs, rn = p_as, p_an
+      end
+      if allowed and cost > 0 then
+        call('HSET', key, 'sustained', text(s_ts, s_tn), 'peak', text(p_ts, p_tn))
+        expire(key, rs, rn)
+      end
+      local remaining = s_left < p_left and s_left or p_left
+      return reply(ns, nn, allowed, capacity, remaining, text(ws, wn), text(rs, rn))
     end
 
     -- The core's sliding_window.rs (see sliding_window.lua): a request of cost n at e ns into
@@ -506,6 +583,8 @@ do
     if floor_ms then
       if algorithm == 'gcra' then
         decided = gcra(KEYS[1])
+      elseif algorithm == 'burst' then
+        decided = burst_tiers(KEYS[1])
       elseif algorithm == 'fixed_window' then
         decided = fixed_window(KEYS[1])
       elseif algorithm == 'sliding_window' then

@@ -106,7 +106,7 @@ impl Script {
             Script::FixedWindow => &[F, L, ("fixed_window.lua", FIXED_WINDOW), M],
             Script::SlidingWindow => &[F, L, ("sliding_window.lua", SLIDING_WINDOW), M],
             Script::SlidingLog => &[F, L, ("sliding_log.lua", SLIDING_LOG), M],
-            Script::Burst => &[L, G, ("burst.lua", BURST), M],
+            Script::Burst => &[F, L, G, ("burst.lua", BURST), M],
             Script::Credits => &[L, ("credits.lua", CREDITS), M],
             Script::Concurrency => &[L, ("concurrency.lua", CONCURRENCY), M],
             Script::AllOf => &[

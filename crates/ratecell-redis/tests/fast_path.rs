@@ -1,8 +1,8 @@
 //! The fast paths of `redis/scripts/fast.lua` against the prelude's exact arithmetic.
 //!
-//! The `gcra`, `fixed_window`, `sliding_window` and `sliding_log` scripts decide the common
-//! calls in plain doubles before the prelude is defined; the `burst` script decides GCRA and
-//! the `all_of` script the windows and the log too, always through the prelude's exact naturals. Both sides get the
+//! The `gcra`, `burst`, `fixed_window`, `sliding_window` and `sliding_log` scripts decide the
+//! common calls in plain doubles before the prelude is defined; the `all_of` script decides
+//! every algorithm, always through the prelude's exact naturals. Both sides get the
 //! same calls on twin keys and must reply alike, store the same state and give their keys the
 //! same life. Quotas, costs and instants straddle every condition of the fast paths (a limit
 //! that divides the period, a tolerance, a period or limit * period below 2^52, instants of 19
@@ -55,7 +55,9 @@ type Outcome = (Vec<String>, Vec<(String, String)>, i64);
 /// life of a millisecond is read before it can expire, and it cannot expire between the steps
 /// of a case either (which would make the two sides' next decisions differ for a reason that
 /// is not theirs). Between two commands of a transaction the clock moves on: reading the key
-/// in a `MULTI` after the script lost such keys about once in ten thousand calls.
+/// in a `MULTI` after the script lost such keys about once in ten thousand calls. A script
+/// that fails (invalid parameters) replies `["error", message]` here, so both sides' errors
+/// are compared like replies.
 fn observed(script: Script) -> &'static str {
     static SOURCES: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
     let mut sources = SOURCES
@@ -65,7 +67,8 @@ fn observed(script: Script) -> &'static str {
     sources.entry(script.sha1()).or_insert_with(|| {
         let source = format!(
             "local function decide()\n{}\nend\n\
-             local reply = decide()\n\
+             local ok, reply = pcall(decide)\n\
+             if not ok then reply = {{'error', type(reply) == 'table' and reply.err or tostring(reply)}} end\n\
              local fields = redis.call('HGETALL', KEYS[1])\n\
              local life = redis.call('PTTL', KEYS[1])\n\
              redis.call('PERSIST', KEYS[1])\n\
@@ -138,7 +141,69 @@ proptest! {
                 "check", &now_s, "", floor, "gcra", &limit_s, &period_s, &burst_s, &cost_s,
             ];
             let (a, sa, la) = decide(&mut con, Script::Gcra, &fast, &args);
-            let (b, sb, lb) = decide(&mut con, Script::Burst, &exact, &args);
+            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
+            prop_assert_eq!(sa, sb, "stored state at {}", now);
+            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+        }
+    }
+}
+
+/// Burst tiers: `(limit, period_ns, burst, burst_window_ns)`. The published tiers (whole
+/// nanosecond buckets: fast), a burst that does not divide the period and a sustained rate
+/// that does not (not fast), a window too short to hold one request (an error both ways),
+/// and burst * window at 2^52 (the first not fast).
+const TIERS: [(u64, u64, u64, u64); 8] = [
+    (100, 60_000_000_000, 120, 10_000_000_000),
+    (1_000, 60_000_000_000, 1_200, 10_000_000_000),
+    (50, 60_000_000_000, 60, 10_000_000_000),
+    (3, 1_000, 5, 400),
+    (100, 60_000_000_000, 7, 60_000_000_000),
+    (7, 60_000_000_000, 10, 10_000_000_000),
+    (100, 60_000_000_000, 120, 1),
+    (4, 4_096, 1_024, 4_398_046_511_104),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn the_burst_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+        tier in 0..TIERS.len(),
+        start in 0..STARTS.len(),
+        floor in prop::sample::select(vec!["", "0", "1", "600000"]),
+        steps in prop::collection::vec((any::<u8>(), any::<u64>(), 0_u64..30), 1..32),
+    ) {
+        let Some(url) = common::url() else { return Ok(()) };
+        let mut con = common::connection(&url);
+        let (limit, period, burst, window) = TIERS[tier];
+        let prefix = common::prefix("fast-path-burst");
+        let (fast, exact) = (format!("{prefix}:fast"), format!("{prefix}:exact"));
+        let mut now = STARTS[start];
+        let peak = period / burst;
+        for (how, x, cost) in steps {
+            now = match how % 6 {
+                0 => now,
+                1 => now.saturating_add(x % 1_000),
+                2 => now.saturating_add(x % peak.max(1).saturating_mul(2)),
+                3 => now.saturating_sub(x % peak.max(1)), // the clock steps back
+                4 => now.saturating_add(x % window.max(1)),
+                _ => now.saturating_add(x % period.max(1)),
+            };
+            let strings = [
+                now.to_string(),
+                limit.to_string(),
+                period.to_string(),
+                burst.to_string(),
+                window.to_string(),
+                cost.to_string(),
+            ];
+            let [now_s, limit_s, period_s, burst_s, window_s, cost_s] = &strings;
+            let args = [
+                "check", now_s, "", floor, "burst", limit_s, period_s, burst_s, window_s, cost_s,
+            ];
+            let (a, sa, la) = decide(&mut con, Script::Burst, &fast, &args);
+            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
             prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
             prop_assert_eq!(sa, sb, "stored state at {}", now);
             prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
@@ -232,7 +297,7 @@ fn server_time_is_read_alike() {
     ];
     for _ in 0..3 {
         let a = call(&mut con, Script::Gcra, &fast, &future);
-        let b = call(&mut con, Script::Burst, &exact, &future);
+        let b = call(&mut con, Script::AllOf, &exact, &future);
         assert_eq!(a, b);
         assert_eq!(a[1], "0", "an epoch to come counts as instant 0");
     }
@@ -248,7 +313,7 @@ fn server_time_is_read_alike() {
         "1",
     ];
     let a = call(&mut con, Script::Gcra, &format!("{fast}-today"), &today);
-    let b = call(&mut con, Script::Burst, &format!("{exact}-today"), &today);
+    let b = call(&mut con, Script::AllOf, &format!("{exact}-today"), &today);
     assert_eq!(a[0], "ok");
     assert_eq!(a[2..], b[2..], "the same decision on a fresh key");
     let (ta, tb): (u64, u64) = (a[1].parse().expect("ns"), b[1].parse().expect("ns"));
