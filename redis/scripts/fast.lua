@@ -8,6 +8,7 @@
 --   tolerance (burst * period / limit) is below 2^52 ns;
 -- - a burst tier `check` whose two buckets both tick in whole nanoseconds (limit and burst
 --   divide period_ns), with burst * burst_window and both tolerances below 2^52;
+-- - a credits `check` whose budget and stored counts have at most 15 digits;
 -- - a fixed window `check` whose period is below 2^52 ns;
 -- - a sliding window `check` whose limit * period is below 2^52 (100/minute: 6 * 10^12), with
 --   stored counts no larger than the limit;
@@ -23,6 +24,7 @@ do
   local algorithm = argv[5]
   if argv[1] == 'check' and #KEYS == 1
     and ((algorithm == 'gcra' and #argv == 9) or (algorithm == 'burst' and #argv == 10)
+      or (algorithm == 'credits' and #argv == 7)
       or (algorithm == 'fixed_window' and #argv == 8)
       or (algorithm == 'sliding_window' and #argv == 8)
       or (algorithm == 'sliding_log' and #argv == 9)) then
@@ -464,6 +466,38 @@ do
 
     local NEVER = '18446744073709551615'
 
+    -- The core's credits.rs (see credits.lua): a budget that never replenishes, fields `used`
+    -- and `added`. With the budget, the cost and both fields below 10^15, every sum is exact
+    -- and far from u64's end, where credits.lua saturates.
+    local function credits(key)
+      local budget, cost = digits(argv[6], 15), digits(argv[7], 15)
+      if not (budget and cost) then
+        return nil
+      end
+      local ns, nn = clock()
+      if not ns then
+        return nil
+      end
+      local raw = call('HMGET', key, 'used', 'added')
+      local used, added = stored_count(raw[1]), stored_count(raw[2])
+      if not (used and added) then
+        return nil
+      end
+      local limit = budget + added
+      local left = limit > used and limit - used or 0
+      if left < cost then
+        return reply(ns, nn, false, limit, left, NEVER, NEVER)
+      end
+      used = used + cost
+      if cost > 0 then
+        -- Spent or topped up: the key never becomes fresh again, and persists.
+        call('HSET', key, 'used', format('%.0f', used), 'added', format('%.0f', added))
+        call('PERSIST', key)
+      end
+      local fresh = used == 0 and added == 0
+      return reply(ns, nn, true, limit, left - cost, '0', fresh and '0' or NEVER)
+    end
+
     -- The core's sliding_log.rs (see sliding_log.lua): one entry "<at_ns> <cost>" per admitted
     -- request in fields e<seq>, oldest first from `head`; an entry counts at `at` while
     -- at < its instant + period. Entries that left the window are dropped when a request is
@@ -585,6 +619,8 @@ do
         decided = gcra(KEYS[1])
       elseif algorithm == 'burst' then
         decided = burst_tiers(KEYS[1])
+      elseif algorithm == 'credits' then
+        decided = credits(KEYS[1])
       elseif algorithm == 'fixed_window' then
         decided = fixed_window(KEYS[1])
       elseif algorithm == 'sliding_window' then

@@ -107,7 +107,7 @@ impl Script {
             Script::SlidingWindow => &[F, L, ("sliding_window.lua", SLIDING_WINDOW), M],
             Script::SlidingLog => &[F, L, ("sliding_log.lua", SLIDING_LOG), M],
             Script::Burst => &[F, L, G, ("burst.lua", BURST), M],
-            Script::Credits => &[L, ("credits.lua", CREDITS), M],
+            Script::Credits => &[F, L, ("credits.lua", CREDITS), M],
             Script::Concurrency => &[L, ("concurrency.lua", CONCURRENCY), M],
             Script::AllOf => &[
                 L,

@@ -211,6 +211,54 @@ proptest! {
     }
 }
 
+/// Credit budgets: none, small, the published grants, and 15 digits (the last fast) and 16.
+const BUDGETS: [u64; 6] = [
+    0,
+    3,
+    1_000,
+    100_000,
+    999_999_999_999_999,
+    1_000_000_000_000_000,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn the_credits_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+        budget in 0..BUDGETS.len(),
+        floor in prop::sample::select(vec!["", "0", "600000"]),
+        steps in prop::collection::vec((any::<u8>(), any::<u64>()), 1..24),
+    ) {
+        let Some(url) = common::url() else { return Ok(()) };
+        let mut con = common::connection(&url);
+        let budget = BUDGETS[budget];
+        let prefix = common::prefix("fast-path-credits");
+        let (fast, exact) = (format!("{prefix}:fast"), format!("{prefix}:exact"));
+        for (i, (how, x)) in steps.into_iter().enumerate() {
+            // Spend a little, a lot, all at once, more than there is; or top up (exact on
+            // both sides) so that `added` is stored too.
+            let amount = match how % 5 {
+                0 => x % 4,
+                1 => x % budget.max(1).saturating_add(2),
+                2 => budget,
+                3 => x % 10_000_000_000_000_000,
+                _ => x % 1_000,
+            };
+            let op = if how % 7 == 6 { "top_up" } else { "check" };
+            let strings = [(i as u64).to_string(), budget.to_string(), amount.to_string()];
+            let [now_s, budget_s, amount_s] = &strings;
+            let args = ["check", now_s, "", floor, "credits", budget_s, amount_s];
+            let args = if op == "top_up" { [&["top_up"], &args[1..]].concat() } else { args.to_vec() };
+            let (a, sa, la) = decide(&mut con, Script::Credits, &fast, &args);
+            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            prop_assert_eq!(&a, &b, "replies for {:?}", args);
+            prop_assert_eq!(sa, sb, "stored state after {:?}", args);
+            prop_assert!(same_life(la, lb), "key life {} against {} after {:?}", la, lb, args);
+        }
+    }
+}
+
 /// Windows: `(limit, period_ns)`, periods on both sides of 2^43 ns (where the fast paths
 /// change how they reduce instants) and of 2^52 ns (where the fixed window's stops), and
 /// limit * period on both sides of 2^52 (where the sliding window's stops).
