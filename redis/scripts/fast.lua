@@ -8,6 +8,8 @@
 --   tolerance (burst * period / limit) is below 2^52 ns;
 -- - a burst tier `check` whose two buckets both tick in whole nanoseconds (limit and burst
 --   divide period_ns), with burst * burst_window and both tolerances below 2^52;
+-- - a token bucket `check` under the same conditions as GCRA, with a stored serial of at
+--   most 15 digits;
 -- - a credits `check` whose budget and stored counts have at most 15 digits;
 -- - a fixed window `check` whose period is below 2^52 ns;
 -- - a sliding window `check` whose limit * period is below 2^52 (100/minute: 6 * 10^12), with
@@ -25,6 +27,7 @@ do
   if argv[1] == 'check' and #KEYS == 1
     and ((algorithm == 'gcra' and #argv == 9) or (algorithm == 'burst' and #argv == 10)
       or (algorithm == 'credits' and #argv == 7)
+      or (algorithm == 'token_bucket' and #argv == 10)
       or (algorithm == 'fixed_window' and #argv == 8)
       or (algorithm == 'sliding_window' and #argv == 8)
       or (algorithm == 'sliding_log' and #argv == 9)) then
@@ -299,6 +302,61 @@ do
         q = q + 1
       end
       return q
+    end
+
+    -- The core's token_bucket.rs `check` (see token_bucket.lua): `full_at` plays GCRA's tat
+    -- (the same admission, wait and standing); an admitted request with a cost also moves
+    -- `latest` up to now and counts one more `serial`. A bucket that starts empty and was
+    -- never charged starts from full_at = now + tolerance; its first charge stores that even
+    -- when refused, and its keys persist.
+    local function token_bucket(key)
+      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
+      local burst, empty, cost = digits(argv[8], 15), argv[9], digits(argv[10], 15)
+      local interval = limit and period and limit > 0 and period > 0
+        and math.fmod(period, limit) == 0 and period / limit
+      local tolerance = interval and burst and burst > 0 and interval * burst
+      if not (tolerance and tolerance < SMALL and cost and cost <= burst
+          and (empty == '0' or empty == '1')) then
+        return nil
+      end
+      local ns, nn = clock()
+      if not ns then
+        return nil
+      end
+      local raw = call('HMGET', key, 'full_at', 'latest', 'serial')
+      local fs, fn = stored_instant(raw[1])
+      local ls, ln = stored_instant(raw[2])
+      local serial = stored_count(raw[3])
+      if not (fs and ls and serial) then
+        return nil
+      end
+      local unseen = empty == '1' and fs == 0 and fn == 0 and ls == 0 and ln == 0
+        and serial == 0
+      if unseen then
+        fs, fn = plus(ns, nn, tolerance)
+      end
+      local allowed, ks, kn, ws, wn, as, an, remaining =
+        bucket(fs, fn, ns, nn, interval, tolerance, cost)
+      local changed = false
+      if allowed and cost > 0 then
+        if before(ls, ln, ns, nn) then
+          ls, ln = ns, nn
+        end
+        serial = serial + 1
+        changed = true
+      elseif unseen and cost > 0 then
+        changed = true
+      end
+      if changed then
+        call('HSET', key, 'full_at', text(ks, kn), 'latest', text(ls, ln),
+          'serial', format('%.0f', serial))
+        if empty == '1' then
+          call('PERSIST', key)
+        else
+          expire(key, as, an)
+        end
+      end
+      return reply(ns, nn, allowed, burst, remaining, text(ws, wn), text(as, an))
     end
 
     -- The core's burst.rs (see burst.lua): a sustained bucket (limit per period, holding
@@ -621,6 +679,8 @@ do
         decided = burst_tiers(KEYS[1])
       elseif algorithm == 'credits' then
         decided = credits(KEYS[1])
+      elseif algorithm == 'token_bucket' then
+        decided = token_bucket(KEYS[1])
       elseif algorithm == 'fixed_window' then
         decided = fixed_window(KEYS[1])
       elseif algorithm == 'sliding_window' then

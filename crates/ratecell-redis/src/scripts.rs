@@ -102,7 +102,7 @@ impl Script {
         const F: (&str, &str) = ("fast.lua", FAST);
         match self {
             Script::Gcra => &[F, L, G, M],
-            Script::TokenBucket => &[L, ("token_bucket.lua", TOKEN_BUCKET), M],
+            Script::TokenBucket => &[F, L, ("token_bucket.lua", TOKEN_BUCKET), M],
             Script::FixedWindow => &[F, L, ("fixed_window.lua", FIXED_WINDOW), M],
             Script::SlidingWindow => &[F, L, ("sliding_window.lua", SLIDING_WINDOW), M],
             Script::SlidingLog => &[F, L, ("sliding_log.lua", SLIDING_LOG), M],

@@ -1,7 +1,7 @@
 //! The fast paths of `redis/scripts/fast.lua` against the prelude's exact arithmetic.
 //!
-//! The `gcra`, `burst`, `fixed_window`, `sliding_window` and `sliding_log` scripts decide the
-//! common calls in plain doubles before the prelude is defined; the `all_of` script decides
+//! The `gcra`, `token_bucket`, `burst`, `credits`, `fixed_window`, `sliding_window` and
+//! `sliding_log` scripts decide the common calls in plain doubles before the prelude is defined; the `all_of` script decides
 //! every algorithm, always through the prelude's exact naturals. Both sides get the
 //! same calls on twin keys and must reply alike, store the same state and give their keys the
 //! same life. Quotas, costs and instants straddle every condition of the fast paths (a limit
@@ -203,6 +203,62 @@ proptest! {
                 "check", now_s, "", floor, "burst", limit_s, period_s, burst_s, window_s, cost_s,
             ];
             let (a, sa, la) = decide(&mut con, Script::Burst, &fast, &args);
+            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
+            prop_assert_eq!(sa, sb, "stored state at {}", now);
+            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn the_token_bucket_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+        quota in 0..QUOTAS.len(),
+        start in 0..STARTS.len(),
+        starts_empty in any::<bool>(),
+        floor in prop::sample::select(vec!["", "0", "600000"]),
+        steps in prop::collection::vec((any::<u8>(), any::<u64>(), 0_u64..6), 1..24),
+    ) {
+        let Some(url) = common::url() else { return Ok(()) };
+        let mut con = common::connection(&url);
+        let (limit, period, burst) = QUOTAS[quota];
+        let prefix = common::prefix("fast-path-bucket");
+        let (fast, exact) = (format!("{prefix}:fast"), format!("{prefix}:exact"));
+        let mut now = STARTS[start];
+        let interval = period / limit;
+        let empty = if starts_empty { "1" } else { "0" };
+        for (how, x, cost) in steps {
+            now = match how % 6 {
+                0 => now,
+                1 => now.saturating_add(x % 1_000),
+                2 => now.saturating_add(x % interval.max(1).saturating_mul(2)),
+                3 => now.saturating_sub(x % interval.max(1)), // the clock steps back
+                4 => now.saturating_add(x % (burst.saturating_mul(interval).saturating_add(2))),
+                _ => now.saturating_add(x % 1_000_000_000),
+            };
+            let cost = cost.min(burst + 1); // one past the burst: an error both ways
+            // Reservations (exact on both sides) move `latest` ahead and count serials.
+            let reserve = how % 7 == 6;
+            let strings = [
+                now.to_string(),
+                limit.to_string(),
+                period.to_string(),
+                burst.to_string(),
+                cost.to_string(),
+                (x % interval.saturating_mul(4).max(1)).to_string(),
+            ];
+            let [now_s, limit_s, period_s, burst_s, cost_s, wait_s] = &strings;
+            let mut args = vec![
+                if reserve { "reserve" } else { "check" },
+                now_s, "", floor, "token_bucket", limit_s, period_s, burst_s, empty, cost_s,
+            ];
+            if reserve {
+                args.push(wait_s);
+            }
+            let (a, sa, la) = decide(&mut con, Script::TokenBucket, &fast, &args);
             let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
             prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
             prop_assert_eq!(sa, sb, "stored state at {}", now);
