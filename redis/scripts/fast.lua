@@ -11,6 +11,7 @@
 -- - a token bucket `check` under the same conditions as GCRA, with a stored serial of at
 --   most 15 digits;
 -- - a credits `check` whose budget and stored counts have at most 15 digits;
+-- - an all_of `check` whose members are all GCRA under the conditions above;
 -- - a fixed window `check` whose period is below 2^52 ns;
 -- - a sliding window `check` whose limit * period is below 2^52 (100/minute: 6 * 10^12), with
 --   stored counts no larger than the limit;
@@ -24,8 +25,9 @@
 do
   local argv = ARGV
   local algorithm = argv[5]
-  if argv[1] == 'check' and #KEYS == 1
-    and ((algorithm == 'gcra' and #argv == 9) or (algorithm == 'burst' and #argv == 10)
+  if argv[1] == 'check' and (algorithm == 'all_of' or #KEYS == 1)
+    and (algorithm == 'all_of' or (algorithm == 'gcra' and #argv == 9)
+      or (algorithm == 'burst' and #argv == 10)
       or (algorithm == 'credits' and #argv == 7)
       or (algorithm == 'token_bucket' and #argv == 10)
       or (algorithm == 'fixed_window' and #argv == 8)
@@ -302,6 +304,80 @@ do
         q = q + 1
       end
       return q
+    end
+
+    -- The core's all_of.rs (see all_of.lua) when every member is a GCRA under the conditions
+    -- above, each on its own key: every member is decided first; when all admit, each stores
+    -- its tat, otherwise nothing is written and a member that would have admitted reports its
+    -- standing as it is. The reply adds refused_by (-1 when admitted) and tightest.
+    local function all_of_gcra()
+      local n = digits(argv[6], 3)
+      if not (n and n >= 1 and #KEYS == n and #argv == 6 + 5 * n) then
+        return nil
+      end
+      local members = {}
+      for i = 1, n do
+        local at = 6 + 5 * (i - 1)
+        local limit, period = digits(argv[at + 2], 15), digits(argv[at + 3], 15)
+        local burst, cost = digits(argv[at + 4], 15), digits(argv[at + 5], 15)
+        local interval = argv[at + 1] == 'gcra' and limit and period and limit > 0
+          and period > 0 and math.fmod(period, limit) == 0 and period / limit
+        local tolerance = interval and burst and burst > 0 and interval * burst
+        if not (tolerance and tolerance < SMALL and cost and cost <= burst) then
+          return nil
+        end
+        members[i] = {interval = interval, tolerance = tolerance, burst = burst, cost = cost}
+      end
+      local ns, nn = clock()
+      if not ns then
+        return nil
+      end
+      local all = true
+      for i, m in ipairs(members) do
+        m.ts, m.tn = stored_instant(call('HMGET', KEYS[i], 'tat')[1])
+        if not m.ts then
+          return nil
+        end
+        m.ok, m.ks, m.kn, m.ws, m.wn, m.as, m.an, m.left =
+          bucket(m.ts, m.tn, ns, nn, m.interval, m.tolerance, m.cost)
+        all = all and m.ok
+      end
+      local limit, remaining, refused_by, tightest = nil, nil, -1, 0
+      local rs, rn, es, en = 0, 0, 0, 0
+      for i, m in ipairs(members) do
+        local ok, ws, wn, as, an, left = m.ok, m.ws, m.wn, m.as, m.an, m.left
+        if ok and not all then
+          local _
+          ok, _, _, ws, wn, as, an, left = bucket(m.ts, m.tn, ns, nn, m.interval, m.tolerance, 0)
+        end
+        if not ok and (refused_by < 0 or before(rs, rn, ws, wn)) then
+          refused_by = i - 1
+        end
+        if remaining == nil or left < remaining then
+          remaining, tightest = left, i - 1
+        end
+        if limit == nil or m.burst < limit then
+          limit = m.burst
+        end
+        if before(rs, rn, ws, wn) then
+          rs, rn = ws, wn
+        end
+        if before(es, en, as, an) then
+          es, en = as, an
+        end
+      end
+      if all then
+        for i, m in ipairs(members) do
+          if m.cost > 0 then
+            call('HSET', KEYS[i], 'tat', text(m.ks, m.kn))
+            expire(KEYS[i], m.as, m.an)
+          end
+        end
+      end
+      local out = reply(ns, nn, all, limit, remaining, text(rs, rn), text(es, en))
+      out[#out + 1] = refused_by
+      out[#out + 1] = tightest
+      return out
     end
 
     -- The core's token_bucket.rs `check` (see token_bucket.lua): `full_at` plays GCRA's tat
@@ -685,6 +761,8 @@ do
         decided = fixed_window(KEYS[1])
       elseif algorithm == 'sliding_window' then
         decided = sliding_window(KEYS[1])
+      elseif algorithm == 'all_of' then
+        decided = all_of_gcra()
       else
         decided = sliding_log(KEYS[1])
       end

@@ -110,6 +110,7 @@ impl Script {
             Script::Credits => &[F, L, ("credits.lua", CREDITS), M],
             Script::Concurrency => &[L, ("concurrency.lua", CONCURRENCY), M],
             Script::AllOf => &[
+                F,
                 L,
                 G,
                 ("token_bucket.lua", TOKEN_BUCKET),

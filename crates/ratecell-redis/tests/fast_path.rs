@@ -1,8 +1,9 @@
 //! The fast paths of `redis/scripts/fast.lua` against the prelude's exact arithmetic.
 //!
-//! The `gcra`, `token_bucket`, `burst`, `credits`, `fixed_window`, `sliding_window` and
-//! `sliding_log` scripts decide the common calls in plain doubles before the prelude is defined; the `all_of` script decides
-//! every algorithm, always through the prelude's exact naturals. Both sides get the
+//! The `gcra`, `token_bucket`, `burst`, `credits`, `all_of`, `fixed_window`, `sliding_window`
+//! and `sliding_log` scripts decide the common calls in plain doubles before the prelude is
+//! defined; the other side is the `all_of` script without `fast.lua`, which decides every
+//! algorithm through the prelude's exact naturals ([`exact_source`]). Both sides get the
 //! same calls on twin keys and must reply alike, store the same state and give their keys the
 //! same life. Quotas, costs and instants straddle every condition of the fast paths (a limit
 //! that divides the period, a tolerance, a period or limit * period below 2^52, instants of 19
@@ -50,6 +51,9 @@ fn call(con: &mut redis::Connection, script: Script, key: &str, args: &[&str]) -
 /// What a call left: its reply, the key's fields and its life in ms (-2 absent, -1 forever).
 type Outcome = (Vec<String>, Vec<(String, String)>, i64);
 
+/// A key's sorted fields and its life in ms.
+type KeyState = (Vec<(String, String)>, i64);
+
 /// `script` run as a function inside a script of the test's own, which then reads what the key
 /// holds and makes it persist. Redis's clock stands still while a script runs, so a key given a
 /// life of a millisecond is read before it can expire, and it cannot expire between the steps
@@ -58,41 +62,78 @@ type Outcome = (Vec<String>, Vec<(String, String)>, i64);
 /// in a `MULTI` after the script lost such keys about once in ten thousand calls. A script
 /// that fails (invalid parameters) replies `["error", message]` here, so both sides' errors
 /// are compared like replies.
-fn observed(script: Script) -> &'static str {
-    static SOURCES: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
+fn observed(source: &'static str) -> &'static str {
+    static SOURCES: OnceLock<Mutex<HashMap<usize, &'static str>>> = OnceLock::new();
     let mut sources = SOURCES
         .get_or_init(Mutex::default)
         .lock()
         .expect("the sources");
-    sources.entry(script.sha1()).or_insert_with(|| {
+    sources.entry(source.as_ptr() as usize).or_insert_with(|| {
         let source = format!(
-            "local function decide()\n{}\nend\n\
+            "local function decide()\n{source}\nend\n\
              local ok, reply = pcall(decide)\n\
              if not ok then reply = {{'error', type(reply) == 'table' and reply.err or tostring(reply)}} end\n\
-             local fields = redis.call('HGETALL', KEYS[1])\n\
-             local life = redis.call('PTTL', KEYS[1])\n\
-             redis.call('PERSIST', KEYS[1])\n\
-             return {{reply, fields, life}}\n",
-            script.source()
+             local fields, lives = {{}}, {{}}\n\
+             for i, key in ipairs(KEYS) do\n\
+               fields[i] = redis.call('HGETALL', key)\n\
+               lives[i] = redis.call('PTTL', key)\n\
+             end\n\
+             for _, key in ipairs(KEYS) do redis.call('PERSIST', key) end\n\
+             return {{reply, fields, lives}}\n"
         );
         Box::leak(source.into_boxed_str())
     })
 }
 
+/// The `all_of` script without `fast.lua`: it decides every algorithm, `all_of` included,
+/// through the prelude's exact naturals. The other side of every comparison here.
+fn exact_source() -> &'static str {
+    static EXACT: OnceLock<String> = OnceLock::new();
+    EXACT.get_or_init(|| {
+        let mut source = String::new();
+        for (name, text) in Script::AllOf.files() {
+            if *name != "fast.lua" {
+                source.push_str(text);
+                source.push('\n');
+            }
+        }
+        source
+    })
+}
+
 /// Calls `script` and reads what the key holds, in one script (see [`observed`]).
-fn decide(con: &mut redis::Connection, script: Script, key: &str, args: &[&str]) -> Outcome {
-    let (reply, flat, life): (redis::Value, Vec<String>, i64) =
-        redis::Script::new(observed(script))
-            .key(key)
+fn decide(con: &mut redis::Connection, source: &'static str, key: &str, args: &[&str]) -> Outcome {
+    let (reply, mut states) = decide_keys(con, source, &[key], args);
+    let (fields, life) = states.pop().expect("one key");
+    (reply, fields, life)
+}
+
+/// [`decide`] with several keys (an `all_of`): the reply, then each key's fields and life.
+fn decide_keys(
+    con: &mut redis::Connection,
+    source: &'static str,
+    keys: &[&str],
+    args: &[&str],
+) -> (Vec<String>, Vec<KeyState>) {
+    let (reply, flats, lives): (redis::Value, Vec<Vec<String>>, Vec<i64>) =
+        redis::Script::new(observed(source))
+            .key(keys)
             .arg(args)
             .invoke(con)
             .expect("the script runs");
-    let mut fields: Vec<(String, String)> = flat
-        .chunks(2)
-        .map(|pair| (pair[0].clone(), pair[1].clone()))
+    let states = flats
+        .iter()
+        .zip(lives)
+        .map(|(flat, life)| {
+            let mut fields: Vec<(String, String)> = flat
+                .chunks(2)
+                .map(|pair| (pair[0].clone(), pair[1].clone()))
+                .collect();
+            fields.sort();
+            (fields, life)
+        })
         .collect();
-    fields.sort();
-    (common::texts(&reply), fields, life)
+    (common::texts(&reply), states)
 }
 
 fn same_life(a: i64, b: i64) -> bool {
@@ -140,8 +181,8 @@ proptest! {
             let args = [
                 "check", &now_s, "", floor, "gcra", &limit_s, &period_s, &burst_s, &cost_s,
             ];
-            let (a, sa, la) = decide(&mut con, Script::Gcra, &fast, &args);
-            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            let (a, sa, la) = decide(&mut con, Script::Gcra.source(), &fast, &args);
+            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
             prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
             prop_assert_eq!(sa, sb, "stored state at {}", now);
             prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
@@ -202,8 +243,8 @@ proptest! {
             let args = [
                 "check", now_s, "", floor, "burst", limit_s, period_s, burst_s, window_s, cost_s,
             ];
-            let (a, sa, la) = decide(&mut con, Script::Burst, &fast, &args);
-            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            let (a, sa, la) = decide(&mut con, Script::Burst.source(), &fast, &args);
+            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
             prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
             prop_assert_eq!(sa, sb, "stored state at {}", now);
             prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
@@ -258,11 +299,75 @@ proptest! {
             if reserve {
                 args.push(wait_s);
             }
-            let (a, sa, la) = decide(&mut con, Script::TokenBucket, &fast, &args);
-            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            let (a, sa, la) = decide(&mut con, Script::TokenBucket.source(), &fast, &args);
+            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
             prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
             prop_assert_eq!(sa, sb, "stored state at {}", now);
             prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A plan limit and endpoint-group limits checked as one: two or three GCRA members, each
+    /// on its own key (sometimes the same key twice), with quotas on both sides of the fast
+    /// conditions and costs past a member's capacity.
+    #[test]
+    fn the_all_of_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+        members in prop::collection::vec(0..QUOTAS.len(), 1..4),
+        shared in any::<bool>(),
+        start in 0..STARTS.len(),
+        floor in prop::sample::select(vec!["", "0", "600000"]),
+        steps in prop::collection::vec((any::<u8>(), any::<u64>(), prop::collection::vec(0_u64..8, 3)), 1..20),
+    ) {
+        let Some(url) = common::url() else { return Ok(()) };
+        let mut con = common::connection(&url);
+        let prefix = common::prefix("fast-path-all-of");
+        // Keys of one hash slot, as the clients name them; with `shared`, the last member
+        // reuses the first member's key.
+        let names = |side: &str| -> Vec<String> {
+            (0..members.len())
+                .map(|i| {
+                    let i = if shared && i + 1 == members.len() && i > 0 { 0 } else { i };
+                    format!("{{{prefix}}}:{side}:{i}")
+                })
+                .collect()
+        };
+        let (fast, exact) = (names("fast"), names("exact"));
+        let (fast, exact): (Vec<&str>, Vec<&str>) =
+            (fast.iter().map(String::as_str).collect(), exact.iter().map(String::as_str).collect());
+        let mut now = STARTS[start];
+        for (how, x, costs) in steps {
+            now = match how % 4 {
+                0 => now,
+                1 => now.saturating_add(x % 1_000_000_000),
+                2 => now.saturating_sub(x % 1_000_000_000), // the clock steps back
+                _ => now.saturating_add(x % 100_000_000_000),
+            };
+            let mut strings = vec![now.to_string(), members.len().to_string()];
+            for (&m, &cost) in members.iter().zip(&costs) {
+                let (limit, period, burst) = QUOTAS[m];
+                strings.extend([
+                    limit.to_string(),
+                    period.to_string(),
+                    burst.to_string(),
+                    cost.min(burst + 1).to_string(),
+                ]);
+            }
+            let mut args = vec!["check", &strings[0], "", floor, "all_of", &strings[1]];
+            for member in strings[2..].chunks(4) {
+                args.push("gcra");
+                args.extend(member.iter().map(String::as_str));
+            }
+            let (a, sa) = decide_keys(&mut con, Script::AllOf.source(), &fast, &args);
+            let (b, sb) = decide_keys(&mut con, exact_source(), &exact, &args);
+            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
+            for ((fields_a, life_a), (fields_b, life_b)) in sa.into_iter().zip(sb) {
+                prop_assert_eq!(fields_a, fields_b, "a member's state at {}", now);
+                prop_assert!(same_life(life_a, life_b), "key life {} against {} at {}", life_a, life_b, now);
+            }
         }
     }
 }
@@ -306,8 +411,8 @@ proptest! {
             let [now_s, budget_s, amount_s] = &strings;
             let args = ["check", now_s, "", floor, "credits", budget_s, amount_s];
             let args = if op == "top_up" { [&["top_up"], &args[1..]].concat() } else { args.to_vec() };
-            let (a, sa, la) = decide(&mut con, Script::Credits, &fast, &args);
-            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            let (a, sa, la) = decide(&mut con, Script::Credits.source(), &fast, &args);
+            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
             prop_assert_eq!(&a, &b, "replies for {:?}", args);
             prop_assert_eq!(sa, sb, "stored state after {:?}", args);
             prop_assert!(same_life(la, lb), "key life {} against {} after {:?}", la, lb, args);
@@ -371,8 +476,8 @@ proptest! {
                 args.push(entries); // the log's capacity
             }
             args.push(&cost_s);
-            let (a, sa, la) = decide(&mut con, script, &fast, &args);
-            let (b, sb, lb) = decide(&mut con, Script::AllOf, &exact, &args);
+            let (a, sa, la) = decide(&mut con, script.source(), &fast, &args);
+            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
             prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
             prop_assert_eq!(sa, sb, "stored state at {}", now);
             prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
@@ -401,7 +506,7 @@ fn server_time_is_read_alike() {
     ];
     for _ in 0..3 {
         let a = call(&mut con, Script::Gcra, &fast, &future);
-        let b = call(&mut con, Script::AllOf, &exact, &future);
+        let b = decide(&mut con, exact_source(), &exact, &future).0;
         assert_eq!(a, b);
         assert_eq!(a[1], "0", "an epoch to come counts as instant 0");
     }
@@ -417,7 +522,7 @@ fn server_time_is_read_alike() {
         "1",
     ];
     let a = call(&mut con, Script::Gcra, &format!("{fast}-today"), &today);
-    let b = call(&mut con, Script::AllOf, &format!("{exact}-today"), &today);
+    let b = decide(&mut con, exact_source(), &format!("{exact}-today"), &today).0;
     assert_eq!(a[0], "ok");
     assert_eq!(a[2..], b[2..], "the same decision on a fresh key");
     let (ta, tb): (u64, u64) = (a[1].parse().expect("ns"), b[1].parse().expect("ns"));
@@ -479,13 +584,61 @@ fn crafted_sequences_decide_alike() {
             let mut args = vec!["check", &at, "", "600000", algorithm];
             args.extend_from_slice(params);
             args.push(&cost);
-            let (a, sa, _) = decide(&mut con, script, &fast, &args);
-            let (b, sb, _) = decide(&mut con, Script::AllOf, &exact, &args);
+            let (a, sa, _) = decide(&mut con, script.source(), &fast, &args);
+            let (b, sb, _) = decide(&mut con, exact_source(), &exact, &args);
             assert_eq!(a, b, "{algorithm} at {at}");
             assert_eq!(sa, sb, "{algorithm} state at {at}");
             last = a;
         }
         assert_eq!(last[2], "0", "{algorithm}: the last request is refused");
         assert_eq!(last[5], wait, "{algorithm}: the wait");
+    }
+}
+
+/// An `all_of` case: its members as (limit, burst) per second, then the second call's
+/// `refused_by` and `tightest`.
+type Tie<'a> = (&'a [(&'a str, &'a str)], i64, i64);
+
+/// An `all_of`'s ties and double refusals, worked out by hand: `refused_by` is the refusing
+/// member with the longest wait (the lowest index among equals), `tightest` the member with
+/// the fewest remaining (the lowest index among equals).
+#[test]
+fn all_of_ties_and_double_refusals_decide_alike() {
+    let Some(url) = common::url() else { return };
+    let mut con = common::connection(&url);
+    let second = "1000000000";
+    let cases: [Tie<'_>; 4] = [
+        (&[("1", "1"), ("5", "1")], 0, 0),  // waits 1 s and 200 ms
+        (&[("5", "1"), ("1", "1")], 1, 0),  // waits 200 ms and 1 s
+        (&[("1", "1"), ("1", "1")], 0, 0),  // equal waits
+        (&[("2", "3"), ("2", "3")], -1, 0), // both admit, equal remaining
+    ];
+    for (n, (members, refused_by, tightest)) in cases.into_iter().enumerate() {
+        let prefix = common::prefix("fast-path-all-of-ties");
+        let keys = |side: &str| -> Vec<String> {
+            (0..members.len())
+                .map(|i| format!("{{{prefix}}}:{side}:{n}:{i}"))
+                .collect()
+        };
+        let (fast, exact) = (keys("fast"), keys("exact"));
+        let fast: Vec<&str> = fast.iter().map(String::as_str).collect();
+        let exact: Vec<&str> = exact.iter().map(String::as_str).collect();
+        let count = members.len().to_string();
+        let mut args = vec!["check", "0", "", "600000", "all_of", &count];
+        for (limit, burst) in members {
+            args.extend(["gcra", limit, second, burst, "1"]);
+        }
+        let mut last = Vec::new();
+        for _ in 0..2 {
+            let (a, sa) = decide_keys(&mut con, Script::AllOf.source(), &fast, &args);
+            let (b, sb) = decide_keys(&mut con, exact_source(), &exact, &args);
+            assert_eq!(a, b, "case {n}");
+            let strip =
+                |s: Vec<KeyState>| -> Vec<_> { s.into_iter().map(|(fields, _)| fields).collect() };
+            assert_eq!(strip(sa), strip(sb), "case {n}: stored states");
+            last = a;
+        }
+        assert_eq!(last[7], refused_by.to_string(), "case {n}: refused_by");
+        assert_eq!(last[8], tightest.to_string(), "case {n}: tightest");
     }
 }
