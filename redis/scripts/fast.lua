@@ -12,6 +12,7 @@
 --   most 15 digits;
 -- - a credits `check` whose budget and stored counts have at most 15 digits;
 -- - an all_of `check` whose members are all GCRA under the conditions above;
+-- - a concurrency `check`, `acquire` or `release` with a ttl below 2^52 ns;
 -- - a fixed window `check` whose period is below 2^52 ns;
 -- - a sliding window `check` whose limit * period is below 2^52 (100/minute: 6 * 10^12), with
 --   stored counts no larger than the limit;
@@ -25,17 +26,22 @@
 do
   local argv = ARGV
   local algorithm = argv[5]
-  if argv[1] == 'check' and (algorithm == 'all_of' or #KEYS == 1)
+  local op = argv[1]
+  if (op == 'check' and (algorithm == 'all_of' or #KEYS == 1)
     and (algorithm == 'all_of' or (algorithm == 'gcra' and #argv == 9)
+      or (algorithm == 'concurrency' and #argv == 8)
       or (algorithm == 'burst' and #argv == 10)
       or (algorithm == 'credits' and #argv == 7)
       or (algorithm == 'token_bucket' and #argv == 10)
       or (algorithm == 'fixed_window' and #argv == 8)
       or (algorithm == 'sliding_window' and #argv == 8)
-      or (algorithm == 'sliding_log' and #argv == 9)) then
+      or (algorithm == 'sliding_log' and #argv == 9)))
+    or (algorithm == 'concurrency' and #KEYS == 1
+      and ((op == 'acquire' and #argv == 7) or (op == 'release' and #argv == 9))) then
     local floor, format, call = math.floor, string.format, redis.call
     local G = 1000000000 -- nanoseconds per second: the pairs' base
     local SMALL = 4503599627370496 -- 2^52
+    local NEVER = '18446744073709551615' -- u64::MAX: waiting never helps
 
     -- A decimal argument of at most `most` digits as a double, or nil.
     local function digits(s, most)
@@ -304,6 +310,182 @@ do
         q = q + 1
       end
       return q
+    end
+
+    -- The core's concurrency.rs (see concurrency.lua): `check` (anonymous leases), `acquire`
+    -- (one lease, named by its slot and serial) and `release`, with a limit of at most 65536
+    -- and a ttl below 2^52 ns. Field `serial` is the last serial issued and each slot in use
+    -- is a field s<slot> = "<serial> <expires_at_ns>"; a lease is live on [granted, expires).
+    -- Serials are instants (first = max(serial + 1, now)), so they are pairs too.
+    local function concurrency(key)
+      local limit, ttl = digits(argv[6], 15), digits(argv[7], 15)
+      if not (limit and ttl and limit >= 1 and limit <= 65536 and ttl >= 1 and ttl < SMALL) then
+        return nil
+      end
+      local cost, slot, serial_s
+      if op == 'check' then
+        cost = digits(argv[8], 15)
+        if not (cost and cost <= limit) then
+          return nil
+        end
+      elseif op == 'acquire' then
+        cost = 1
+      else
+        slot, serial_s = digits(argv[8], 15), argv[9]
+        if not (slot and digits(serial_s, 19)) then
+          return nil
+        end
+      end
+      local ns, nn = clock()
+      if not ns then
+        return nil
+      end
+      -- The leases: the last serial, and each slot's serial and expiry.
+      local flat = call('HGETALL', key)
+      local ss, sn = 0, 0
+      local slots = {}
+      for i = 1, #flat, 2 do
+        local name, value = flat[i], flat[i + 1]
+        if name == 'serial' then
+          ss, sn = stored_instant(value)
+          if not ss then
+            return nil
+          end
+        else
+          local index = digits(name:match('^s(%d+)$'), 5)
+          local a, b = value:match('^(%d+) (%d+)$')
+          local gs, gn = stored_instant(a)
+          local es, en = stored_instant(b)
+          if not (index and a and gs and es) then
+            return nil
+          end
+          slots[index] = {gs, gn, es, en}
+        end
+      end
+      local function live(x)
+        return x ~= nil and (x[1] > 0 or x[2] > 0) and before(ns, nn, x[3], x[4])
+      end
+      -- How many leases are live, and when the first and the last of them expire.
+      local function census()
+        local count, first, last = 0, nil, nil
+        for _, x in pairs(slots) do
+          if live(x) then
+            count = count + 1
+            if not first or before(x[3], x[4], first[1], first[2]) then
+              first = {x[3], x[4]}
+            end
+            if not last or before(last[1], last[2], x[3], x[4]) then
+              last = {x[3], x[4]}
+            end
+          end
+        end
+        return count, first, last
+      end
+      -- After a write: the key lives until no lease is live and the clock has passed the
+      -- last serial (concurrency.lua's save).
+      local function save(set, del)
+        if #del > 0 then
+          call('HDEL', key, unpack(del))
+        end
+        call('HSET', key, 'serial', text(ss, sn), unpack(set))
+        local count, _, last = census()
+        local ws, wn = 0, 0
+        if last and before(ns, nn, last[1], last[2]) then
+          ws, wn = minus(last[1], last[2], ns, nn)
+        end
+        local passed = (ss == 0 and sn == 0) or before(ss, sn, ns, nn)
+        if not (ss == 0 and sn == 0) then
+          local ps, pn = plus(ss, sn, 1)
+          if before(ns, nn, ps, pn) then
+            local ds, dn = minus(ps, pn, ns, nn)
+            if before(ws, wn, ds, dn) then
+              ws, wn = ds, dn
+            end
+          end
+        end
+        if count == 0 and passed then
+          call('DEL', key)
+        else
+          expire(key, ws, wn)
+        end
+      end
+      if op == 'release' then
+        local x = slots[slot]
+        local gs, gn = instant(serial_s)
+        if not (x and (x[1] > 0 or x[2] > 0) and x[1] == gs and x[2] == gn) then
+          return {'ok', text(ns, nn), 0}
+        end
+        local done = live(x)
+        slots[slot] = nil
+        save({}, {'s' .. format('%.0f', slot)})
+        return {'ok', text(ns, nn), done and 1 or 0}
+      end
+      local count, first, last = census()
+      local function standing(allowed, n, at, retry)
+        local rs, rn = 0, 0
+        if at and before(ns, nn, at[1], at[2]) then
+          rs, rn = minus(at[1], at[2], ns, nn)
+        end
+        return reply(ns, nn, allowed, limit, limit > n and limit - n or 0, retry, text(rs, rn))
+      end
+      if cost == 0 then
+        return standing(true, count, last, '0')
+      end
+      if count + cost > limit then
+        -- That many live leases must end first: the need-th earliest expiry.
+        local need = count + cost - limit
+        local expiries = {}
+        for _, x in pairs(slots) do
+          if live(x) then
+            expiries[#expiries + 1] = x
+          end
+        end
+        table.sort(expiries, function(p, q)
+          return before(p[3], p[4], q[3], q[4])
+        end)
+        local at = expiries[need]
+        local retry = NEVER
+        if at then
+          retry = text(minus(at[3], at[4], ns, nn))
+        end
+        local out = standing(false, count, last, retry)
+        if op == 'acquire' then
+          out[#out + 1] = 0
+          out[#out + 1] = -1
+          out[#out + 1] = '0'
+        end
+        return out
+      end
+      -- Serials first .. first + cost - 1, strictly above every serial issued before.
+      local fs, fn = plus(ss, sn, 1)
+      if before(fs, fn, ns, nn) then
+        fs, fn = ns, nn
+      end
+      local es, en = plus(ns, nn, ttl)
+      local set, issued, index, granted = {}, 0, 0, nil
+      while issued < cost do
+        if not live(slots[index]) then
+          local gs, gn = plus(fs, fn, issued)
+          slots[index] = {gs, gn, es, en}
+          set[#set + 1] = 's' .. format('%.0f', index)
+          set[#set + 1] = text(gs, gn) .. ' ' .. text(es, en)
+          granted = {index, text(gs, gn)}
+          issued = issued + 1
+        end
+        index = index + 1
+      end
+      ss, sn = plus(fs, fn, cost - 1)
+      save(set, {})
+      if not last or before(last[1], last[2], es, en) then
+        last = {es, en}
+      end
+      local out = standing(true, count + issued, last, '0')
+      if op == 'acquire' then
+        out[#out + 1] = 1
+        out[#out + 1] = granted[1]
+        out[#out + 1] = granted[2]
+      end
+      return out
     end
 
     -- The core's all_of.rs (see all_of.lua) when every member is a GCRA under the conditions
@@ -598,8 +780,6 @@ do
       return reply(ns, nn, allowed, limit, remaining, retry, text(us, un))
     end
 
-    local NEVER = '18446744073709551615'
-
     -- The core's credits.rs (see credits.lua): a budget that never replenishes, fields `used`
     -- and `added`. With the budget, the cost and both fields below 10^15, every sum is exact
     -- and far from u64's end, where credits.lua saturates.
@@ -749,7 +929,9 @@ do
     end
     local decided
     if floor_ms then
-      if algorithm == 'gcra' then
+      if algorithm == 'concurrency' then
+        decided = concurrency(KEYS[1])
+      elseif algorithm == 'gcra' then
         decided = gcra(KEYS[1])
       elseif algorithm == 'burst' then
         decided = burst_tiers(KEYS[1])

@@ -108,7 +108,7 @@ impl Script {
             Script::SlidingLog => &[F, L, ("sliding_log.lua", SLIDING_LOG), M],
             Script::Burst => &[F, L, G, ("burst.lua", BURST), M],
             Script::Credits => &[F, L, ("credits.lua", CREDITS), M],
-            Script::Concurrency => &[L, ("concurrency.lua", CONCURRENCY), M],
+            Script::Concurrency => &[F, L, ("concurrency.lua", CONCURRENCY), M],
             Script::AllOf => &[
                 F,
                 L,

@@ -1,9 +1,9 @@
 //! The fast paths of `redis/scripts/fast.lua` against the prelude's exact arithmetic.
 //!
-//! The `gcra`, `token_bucket`, `burst`, `credits`, `all_of`, `fixed_window`, `sliding_window`
-//! and `sliding_log` scripts decide the common calls in plain doubles before the prelude is
+//! The `gcra`, `token_bucket`, `burst`, `credits`, `concurrency`, `all_of`, `fixed_window`,
+//! `sliding_window` and `sliding_log` scripts decide the common calls in plain doubles before the prelude is
 //! defined; the other side is the `all_of` script without `fast.lua`, which decides every
-//! algorithm through the prelude's exact naturals ([`exact_source`]). Both sides get the
+//! algorithm through the prelude's exact naturals ([`exact`]). Both sides get the
 //! same calls on twin keys and must reply alike, store the same state and give their keys the
 //! same life. Quotas, costs and instants straddle every condition of the fast paths (a limit
 //! that divides the period, a tolerance, a period or limit * period below 2^52, instants of 19
@@ -85,20 +85,30 @@ fn observed(source: &'static str) -> &'static str {
     })
 }
 
-/// The `all_of` script without `fast.lua`: it decides every algorithm, `all_of` included,
-/// through the prelude's exact naturals. The other side of every comparison here.
-fn exact_source() -> &'static str {
-    static EXACT: OnceLock<String> = OnceLock::new();
-    EXACT.get_or_init(|| {
+/// `script` composed without `fast.lua`: it decides through the prelude's exact naturals. The
+/// other side of every comparison here is the `all_of` script so composed (it decides every
+/// algorithm but concurrency), or the concurrency script for leases.
+fn exact(script: Script) -> &'static str {
+    static EXACT: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
+    let mut sources = EXACT
+        .get_or_init(Mutex::default)
+        .lock()
+        .expect("the sources");
+    sources.entry(script.sha1()).or_insert_with(|| {
         let mut source = String::new();
-        for (name, text) in Script::AllOf.files() {
+        for (name, text) in script.files() {
             if *name != "fast.lua" {
                 source.push_str(text);
                 source.push('\n');
             }
         }
-        source
+        Box::leak(source.into_boxed_str())
     })
+}
+
+/// The exact side of most comparisons: [`exact`] of the `all_of` script.
+fn exact_source() -> &'static str {
+    exact(Script::AllOf)
 }
 
 /// Calls `script` and reads what the key holds, in one script (see [`observed`]).
@@ -367,6 +377,72 @@ proptest! {
             for ((fields_a, life_a), (fields_b, life_b)) in sa.into_iter().zip(sb) {
                 prop_assert_eq!(fields_a, fields_b, "a member's state at {}", now);
                 prop_assert!(same_life(life_a, life_b), "key life {} against {} at {}", life_a, life_b, now);
+            }
+        }
+    }
+}
+
+/// Concurrency caps `(limit, ttl_ns)`: one session, the published caps, a ttl of 1 ns, and
+/// ttls on both sides of 2^52 ns (the first not fast).
+const CAPS: [(u64, u64); 6] = [
+    (1, 30_000_000_000),
+    (2, 30_000_000_000),
+    (50, 1_000_000_000),
+    (3, 1),
+    (2, 4_503_599_627_370_495),
+    (2, 4_503_599_627_370_496),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Sessions opened, closed (also twice, and after they expired) and checked, with time
+    /// moving by less and more than a lease's life and stepping back.
+    #[test]
+    fn the_concurrency_fast_path_decides_stores_and_expires_as_the_exact_prelude(
+        cap in 0..CAPS.len(),
+        start in 0..STARTS.len(),
+        floor in prop::sample::select(vec!["", "0", "600000"]),
+        steps in prop::collection::vec((any::<u8>(), any::<u64>(), 0_u64..4), 1..32),
+    ) {
+        let Some(url) = common::url() else { return Ok(()) };
+        let mut con = common::connection(&url);
+        let (limit, ttl) = CAPS[cap];
+        let prefix = common::prefix("fast-path-leases");
+        let (fast, exact_key) = (format!("{prefix}:fast"), format!("{prefix}:exact"));
+        let mut now = STARTS[start];
+        let mut leases: Vec<(String, String)> = Vec::new();
+        for (how, x, cost) in steps {
+            now = match how % 5 {
+                0 => now,
+                1 => now.saturating_add(x % ttl.saturating_mul(2).max(1)),
+                2 => now.saturating_sub(x % ttl.max(1)), // the clock steps back
+                3 => now.saturating_add(x % 1_000),
+                _ => now.saturating_add(ttl),
+            };
+            let strings = [now.to_string(), limit.to_string(), ttl.to_string(), cost.min(limit + 1).to_string()];
+            let [now_s, limit_s, ttl_s, cost_s] = &strings;
+            let mut args = vec!["", now_s, "", floor, "concurrency", limit_s, ttl_s];
+            let lease;
+            match (how / 5) % 3 {
+                0 => args[0] = "acquire",
+                1 if !leases.is_empty() => {
+                    args[0] = "release";
+                    lease = leases[usize::try_from(x).unwrap_or(0) % leases.len()].clone();
+                    args.extend([lease.0.as_str(), lease.1.as_str()]);
+                }
+                _ => {
+                    args[0] = "check";
+                    args.push(cost_s);
+                }
+            }
+            let (a, sa, la) = decide(&mut con, Script::Concurrency.source(), &fast, &args);
+            let (b, sb, lb) = decide(&mut con, exact(Script::Concurrency), &exact_key, &args);
+            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
+            prop_assert_eq!(sa, sb, "stored state at {}", now);
+            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+            if args[0] == "acquire" && a.get(7).is_some_and(|g| g == "1") {
+                leases.push((a[8].clone(), a[9].clone()));
             }
         }
     }
