@@ -12,7 +12,8 @@
 --   most 15 digits;
 -- - a credits `check` whose budget and stored counts have at most 15 digits;
 -- - an all_of `check` whose members are all GCRA under the conditions above;
--- - a concurrency `check`, `acquire` or `release` with a ttl below 2^52 ns;
+-- - a concurrency `check`, `acquire`, `release` or `renew` with a ttl below 2^52 ns;
+-- - a credits `top_up` of at most 15 digits;
 -- - a fixed window `check` whose period is below 2^52 ns;
 -- - a sliding window `check` whose limit * period is below 2^52 (100/minute: 6 * 10^12), with
 --   stored counts no larger than the limit;
@@ -37,7 +38,9 @@ do
       or (algorithm == 'sliding_window' and #argv == 8)
       or (algorithm == 'sliding_log' and #argv == 9)))
     or (algorithm == 'concurrency' and #KEYS == 1
-      and ((op == 'acquire' and #argv == 7) or (op == 'release' and #argv == 9))) then
+      and ((op == 'acquire' and #argv == 7)
+        or ((op == 'release' or op == 'renew') and #argv == 9)))
+    or (op == 'top_up' and algorithm == 'credits' and #KEYS == 1 and #argv == 7) then
     local floor, format, call = math.floor, string.format, redis.call
     local G = 1000000000 -- nanoseconds per second: the pairs' base
     local SMALL = 4503599627370496 -- 2^52
@@ -409,16 +412,26 @@ do
           expire(key, ws, wn)
         end
       end
-      if op == 'release' then
+      if op == 'release' or op == 'renew' then
         local x = slots[slot]
         local gs, gn = instant(serial_s)
         if not (x and (x[1] > 0 or x[2] > 0) and x[1] == gs and x[2] == gn) then
           return {'ok', text(ns, nn), 0}
         end
-        local done = live(x)
-        slots[slot] = nil
-        save({}, {'s' .. format('%.0f', slot)})
-        return {'ok', text(ns, nn), done and 1 or 0}
+        local name = 's' .. format('%.0f', slot)
+        if op == 'release' then
+          local done = live(x)
+          slots[slot] = nil
+          save({}, {name})
+          return {'ok', text(ns, nn), done and 1 or 0}
+        end
+        -- A live lease lives on for a whole ttl from now; an expired one stays expired.
+        if not live(x) then
+          return {'ok', text(ns, nn), 0}
+        end
+        x[3], x[4] = plus(ns, nn, ttl)
+        save({name, text(x[1], x[2]) .. ' ' .. text(x[3], x[4])}, {})
+        return {'ok', text(ns, nn), 1}
       end
       local count, first, last = census()
       local function standing(allowed, n, at, retry)
@@ -796,6 +809,16 @@ do
       local used, added = stored_count(raw[1]), stored_count(raw[2])
       if not (used and added) then
         return nil
+      end
+      if op == 'top_up' then
+        -- `cost` is the amount; far below u64's end, nothing can overflow.
+        added = added + cost
+        if cost > 0 then
+          call('HSET', key, 'used', format('%.0f', used), 'added', format('%.0f', added))
+          call('PERSIST', key)
+        end
+        local granted = budget + added
+        return {'ok', text(ns, nn), format('%.0f', granted > used and granted - used or 0)}
       end
       local limit = budget + added
       local left = limit > used and limit - used or 0

@@ -396,7 +396,7 @@ const CAPS: [(u64, u64); 6] = [
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Sessions opened, closed (also twice, and after they expired) and checked, with time
+    /// Sessions opened, renewed, closed (also twice, and after they expired) and checked, with time
     /// moving by less and more than a lease's life and stepping back.
     #[test]
     fn the_concurrency_fast_path_decides_stores_and_expires_as_the_exact_prelude(
@@ -424,10 +424,10 @@ proptest! {
             let [now_s, limit_s, ttl_s, cost_s] = &strings;
             let mut args = vec!["", now_s, "", floor, "concurrency", limit_s, ttl_s];
             let lease;
-            match (how / 5) % 3 {
+            match (how / 5) % 4 {
                 0 => args[0] = "acquire",
-                1 if !leases.is_empty() => {
-                    args[0] = "release";
+                op @ (1 | 2) if !leases.is_empty() => {
+                    args[0] = if op == 1 { "release" } else { "renew" };
                     lease = leases[usize::try_from(x).unwrap_or(0) % leases.len()].clone();
                     args.extend([lease.0.as_str(), lease.1.as_str()]);
                 }
