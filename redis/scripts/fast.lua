@@ -8,8 +8,8 @@
 --   tolerance (burst * period / limit) is below 2^52 ns;
 -- - a burst tier `check` whose two buckets both tick in whole nanoseconds (limit and burst
 --   divide period_ns), with burst * burst_window and both tolerances below 2^52;
--- - a token bucket `check` under the same conditions as GCRA, with a stored serial of at
---   most 15 digits;
+-- - a token bucket `check` or `reserve` under the same conditions as GCRA, with a stored
+--   serial and a max_wait of at most 15 digits;
 -- - a credits `check` whose budget and stored counts have at most 15 digits;
 -- - an all_of `check` whose members are all GCRA under the conditions above;
 -- - a concurrency `check`, `acquire`, `release` or `renew` with a ttl below 2^52 ns;
@@ -37,6 +37,7 @@ do
       or (algorithm == 'fixed_window' and #argv == 8)
       or (algorithm == 'sliding_window' and #argv == 8)
       or (algorithm == 'sliding_log' and #argv == 9)))
+    or (op == 'reserve' and algorithm == 'token_bucket' and #KEYS == 1 and #argv == 11)
     or (algorithm == 'concurrency' and #KEYS == 1
       and ((op == 'acquire' and #argv == 7)
         or ((op == 'release' or op == 'renew') and #argv == 9)))
@@ -586,8 +587,9 @@ do
       local interval = limit and period and limit > 0 and period > 0
         and math.fmod(period, limit) == 0 and period / limit
       local tolerance = interval and burst and burst > 0 and interval * burst
+      local max_wait = op == 'reserve' and digits(argv[11], 15)
       if not (tolerance and tolerance < SMALL and cost and cost <= burst
-          and (empty == '0' or empty == '1')) then
+          and (empty == '0' or empty == '1') and (op == 'check' or max_wait)) then
         return nil
       end
       local ns, nn = clock()
@@ -605,6 +607,51 @@ do
         and serial == 0
       if unseen then
         fs, fn = plus(ns, nn, tolerance)
+      end
+      if op == 'reserve' then
+        -- The request proceeds once the bucket holds its cost: ready = max(new_full_at -
+        -- tolerance, now); it is committed when that is at most max_wait away.
+        local ms, mn = fs, fn
+        if before(fs, fn, ns, nn) then
+          ms, mn = ns, nn
+        end
+        local news, newn = plus(ms, mn, cost * interval)
+        local rs, rn = ns, nn
+        local lats, latn = plus(ns, nn, tolerance)
+        if before(lats, latn, news, newn) then
+          rs, rn = plus(news, newn, -tolerance)
+        end
+        local ds, dn = minus(rs, rn, ns, nn)
+        local ws, wn = plus(0, 0, max_wait)
+        local committed = not before(ws, wn, ds, dn)
+        local before_s, before_n = ls, ln
+        local changed = false
+        if committed and cost > 0 then
+          fs, fn = news, newn
+          if before(ls, ln, rs, rn) then
+            ls, ln = rs, rn
+          end
+          serial = serial + 1
+          changed = true
+        elseif unseen and cost > 0 then
+          changed = true
+        end
+        if changed then
+          call('HSET', key, 'full_at', text(fs, fn), 'latest', text(ls, ln),
+            'serial', format('%.0f', serial))
+          if empty == '1' then
+            call('PERSIST', key)
+          else
+            local as, an = 0, 0
+            if before(ns, nn, fs, fn) then
+              as, an = minus(fs, fn, ns, nn)
+            end
+            expire(key, as, an)
+          end
+        end
+        local ready = text(rs, rn)
+        return {'ok', text(ns, nn), committed and 1 or 0, ready, text(ds, dn), ready,
+          format('%.0f', serial), text(before_s, before_n)}
       end
       local allowed, ks, kn, ws, wn, as, an, remaining =
         bucket(fs, fn, ns, nn, interval, tolerance, cost)
