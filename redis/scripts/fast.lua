@@ -229,13 +229,25 @@ do
       return allowed, ts, tn, ws, wn, as, an, remaining
     end
 
-    local function gcra(key)
-      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
-      local burst, cost = digits(argv[8], 15), digits(argv[9], 15)
+    -- A GCRA rate from the arguments limit, period_ns and burst at `at`, and the cost at
+    -- `cost_at`: the interval, the tolerance, the burst and the cost; nil when the fast path
+    -- does not apply (an argument of more than 15 digits, an interval that is not whole
+    -- nanoseconds, a tolerance not below 2^52, a cost above the burst).
+    local function gcra_rate(at, cost_at)
+      local limit, period = digits(argv[at], 15), digits(argv[at + 1], 15)
+      local burst, cost = digits(argv[at + 2], 15), digits(argv[cost_at], 15)
       local interval = limit and period and limit > 0 and period > 0
         and math.fmod(period, limit) == 0 and period / limit
       local tolerance = interval and burst and burst > 0 and interval * burst
-      if not (tolerance and tolerance < SMALL and cost and cost <= burst) then
+      if tolerance and tolerance < SMALL and cost and cost <= burst then
+        return interval, tolerance, burst, cost
+      end
+      return nil
+    end
+
+    local function gcra(key)
+      local interval, tolerance, burst, cost = gcra_rate(6, 9)
+      if not interval then
         return nil
       end
       local ns, nn = clock()
@@ -514,12 +526,11 @@ do
       local members = {}
       for i = 1, n do
         local at = 6 + 5 * (i - 1)
-        local limit, period = digits(argv[at + 2], 15), digits(argv[at + 3], 15)
-        local burst, cost = digits(argv[at + 4], 15), digits(argv[at + 5], 15)
-        local interval = argv[at + 1] == 'gcra' and limit and period and limit > 0
-          and period > 0 and math.fmod(period, limit) == 0 and period / limit
-        local tolerance = interval and burst and burst > 0 and interval * burst
-        if not (tolerance and tolerance < SMALL and cost and cost <= burst) then
+        if argv[at + 1] ~= 'gcra' then
+          return nil
+        end
+        local interval, tolerance, burst, cost = gcra_rate(at + 2, at + 5)
+        if not interval then
           return nil
         end
         members[i] = {interval = interval, tolerance = tolerance, burst = burst, cost = cost}
@@ -582,14 +593,10 @@ do
     -- never charged starts from full_at = now + tolerance; its first charge stores that even
     -- when refused, and its keys persist.
     local function token_bucket(key)
-      local limit, period = digits(argv[6], 15), digits(argv[7], 15)
-      local burst, empty, cost = digits(argv[8], 15), argv[9], digits(argv[10], 15)
-      local interval = limit and period and limit > 0 and period > 0
-        and math.fmod(period, limit) == 0 and period / limit
-      local tolerance = interval and burst and burst > 0 and interval * burst
+      local interval, tolerance, burst, cost = gcra_rate(6, 10)
+      local empty = argv[9]
       local max_wait = op == 'reserve' and digits(argv[11], 15)
-      if not (tolerance and tolerance < SMALL and cost and cost <= burst
-          and (empty == '0' or empty == '1') and (op == 'check' or max_wait)) then
+      if not (interval and (empty == '0' or empty == '1') and (op == 'check' or max_wait)) then
         return nil
       end
       local ns, nn = clock()
@@ -608,6 +615,31 @@ do
       if unseen then
         fs, fn = plus(ns, nn, tolerance)
       end
+      -- Records a charge: one committed (proceeding at `(rs, rn)`) moves `latest` up to then
+      -- and counts one more serial; a bucket that starts empty keeps its first charge even
+      -- when refused. `(ks, kn)` is the full_at kept.
+      local function record(committed, ks, kn, rs, rn)
+        if cost == 0 or not (committed or unseen) then
+          return
+        end
+        if committed then
+          if before(ls, ln, rs, rn) then
+            ls, ln = rs, rn
+          end
+          serial = serial + 1
+        end
+        call('HSET', key, 'full_at', text(ks, kn), 'latest', text(ls, ln),
+          'serial', format('%.0f', serial))
+        if empty == '1' then
+          call('PERSIST', key)
+        else
+          local as, an = 0, 0
+          if before(ns, nn, ks, kn) then
+            as, an = minus(ks, kn, ns, nn)
+          end
+          expire(key, as, an)
+        end
+      end
       if op == 'reserve' then
         -- The request proceeds once the bucket holds its cost: ready = max(new_full_at -
         -- tolerance, now); it is committed when that is at most max_wait away.
@@ -625,29 +657,10 @@ do
         local ws, wn = plus(0, 0, max_wait)
         local committed = not before(ws, wn, ds, dn)
         local before_s, before_n = ls, ln
-        local changed = false
         if committed and cost > 0 then
-          fs, fn = news, newn
-          if before(ls, ln, rs, rn) then
-            ls, ln = rs, rn
-          end
-          serial = serial + 1
-          changed = true
-        elseif unseen and cost > 0 then
-          changed = true
-        end
-        if changed then
-          call('HSET', key, 'full_at', text(fs, fn), 'latest', text(ls, ln),
-            'serial', format('%.0f', serial))
-          if empty == '1' then
-            call('PERSIST', key)
-          else
-            local as, an = 0, 0
-            if before(ns, nn, fs, fn) then
-              as, an = minus(fs, fn, ns, nn)
-            end
-            expire(key, as, an)
-          end
+          record(true, news, newn, rs, rn)
+        else
+          record(false, fs, fn)
         end
         local ready = text(rs, rn)
         return {'ok', text(ns, nn), committed and 1 or 0, ready, text(ds, dn), ready,
@@ -655,25 +668,7 @@ do
       end
       local allowed, ks, kn, ws, wn, as, an, remaining =
         bucket(fs, fn, ns, nn, interval, tolerance, cost)
-      local changed = false
-      if allowed and cost > 0 then
-        if before(ls, ln, ns, nn) then
-          ls, ln = ns, nn
-        end
-        serial = serial + 1
-        changed = true
-      elseif unseen and cost > 0 then
-        changed = true
-      end
-      if changed then
-        call('HSET', key, 'full_at', text(ks, kn), 'latest', text(ls, ln),
-          'serial', format('%.0f', serial))
-        if empty == '1' then
-          call('PERSIST', key)
-        else
-          expire(key, as, an)
-        end
-      end
+      record(allowed, ks, kn, ns, nn)
       return reply(ns, nn, allowed, burst, remaining, text(ws, wn), text(as, an))
     end
 
