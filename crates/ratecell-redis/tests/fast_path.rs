@@ -146,6 +146,43 @@ fn decide_keys(
     (common::texts(&reply), states)
 }
 
+/// Sends `args` to a script with a fast path on one key and to the exact prelude on its twin,
+/// and requires the same reply, the same stored state and the same key life of both. Returns
+/// the reply.
+fn twins(
+    con: &mut redis::Connection,
+    (fast_source, fast): (&'static str, &str),
+    (exact_source, exact): (&'static str, &str),
+    args: &[&str],
+) -> Result<Vec<String>, TestCaseError> {
+    let (a, sa, la) = decide(con, fast_source, fast, args);
+    let (b, sb, lb) = decide(con, exact_source, exact, args);
+    prop_assert_eq!(&a, &b, "replies for {:?}", args);
+    prop_assert_eq!(sa, sb, "stored state after {:?}", args);
+    prop_assert!(
+        same_life(la, lb),
+        "key life {} against {} after {:?}",
+        la,
+        lb,
+        args
+    );
+    Ok(a)
+}
+
+/// The next instant of a case against a rate of one request per `interval` ns with room for
+/// `burst`: the same instant, a little later, within two intervals, a step back, within the
+/// burst, or up to a second later, as `how` picks.
+fn rate_step(now: u64, how: u8, x: u64, interval: u64, burst: u64) -> u64 {
+    match how % 6 {
+        0 => now,
+        1 => now.saturating_add(x % 1_000),
+        2 => now.saturating_add(x % interval.max(1).saturating_mul(2)),
+        3 => now.saturating_sub(x % interval.max(1)), // the clock steps back
+        4 => now.saturating_add(x % (burst.saturating_mul(interval).saturating_add(2))),
+        _ => now.saturating_add(x % 1_000_000_000),
+    }
+}
+
 fn same_life(a: i64, b: i64) -> bool {
     // The two transactions are a few milliseconds apart at most; -1 and -2 are exact.
     if a < 0 || b < 0 {
@@ -171,15 +208,7 @@ proptest! {
         let (fast, exact) = (format!("{prefix}:fast"), format!("{prefix}:exact"));
         let mut now = STARTS[start];
         for (how, x, cost) in steps {
-            let interval = period / limit;
-            now = match how % 6 {
-                0 => now,
-                1 => now.saturating_add(x % 1_000),
-                2 => now.saturating_add(x % interval.max(1).saturating_mul(2)),
-                3 => now.saturating_sub(x % interval.max(1)), // the clock steps back
-                4 => now.saturating_add(x % (burst.saturating_mul(interval).saturating_add(2))),
-                _ => now.saturating_add(x % 1_000_000_000),
-            };
+            now = rate_step(now, how, x, period / limit, burst);
             let cost = cost.min(burst + 1); // one past the burst: an error both ways
             let (now_s, limit_s, period_s, burst_s, cost_s) = (
                 now.to_string(),
@@ -191,11 +220,7 @@ proptest! {
             let args = [
                 "check", &now_s, "", floor, "gcra", &limit_s, &period_s, &burst_s, &cost_s,
             ];
-            let (a, sa, la) = decide(&mut con, Script::Gcra.source(), &fast, &args);
-            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
-            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
-            prop_assert_eq!(sa, sb, "stored state at {}", now);
-            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+            twins(&mut con, (Script::Gcra.source(), &fast), (exact_source(), &exact), &args)?;
         }
     }
 }
@@ -253,11 +278,7 @@ proptest! {
             let args = [
                 "check", now_s, "", floor, "burst", limit_s, period_s, burst_s, window_s, cost_s,
             ];
-            let (a, sa, la) = decide(&mut con, Script::Burst.source(), &fast, &args);
-            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
-            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
-            prop_assert_eq!(sa, sb, "stored state at {}", now);
-            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+            twins(&mut con, (Script::Burst.source(), &fast), (exact_source(), &exact), &args)?;
         }
     }
 }
@@ -282,14 +303,7 @@ proptest! {
         let interval = period / limit;
         let empty = if starts_empty { "1" } else { "0" };
         for (how, x, cost) in steps {
-            now = match how % 6 {
-                0 => now,
-                1 => now.saturating_add(x % 1_000),
-                2 => now.saturating_add(x % interval.max(1).saturating_mul(2)),
-                3 => now.saturating_sub(x % interval.max(1)), // the clock steps back
-                4 => now.saturating_add(x % (burst.saturating_mul(interval).saturating_add(2))),
-                _ => now.saturating_add(x % 1_000_000_000),
-            };
+            now = rate_step(now, how, x, interval, burst);
             let cost = cost.min(burst + 1); // one past the burst: an error both ways
             // Reservations (exact on both sides) move `latest` ahead and count serials.
             let reserve = how % 7 == 6;
@@ -309,11 +323,7 @@ proptest! {
             if reserve {
                 args.push(wait_s);
             }
-            let (a, sa, la) = decide(&mut con, Script::TokenBucket.source(), &fast, &args);
-            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
-            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
-            prop_assert_eq!(sa, sb, "stored state at {}", now);
-            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+            twins(&mut con, (Script::TokenBucket.source(), &fast), (exact_source(), &exact), &args)?;
         }
     }
 }
@@ -436,11 +446,7 @@ proptest! {
                     args.push(cost_s);
                 }
             }
-            let (a, sa, la) = decide(&mut con, Script::Concurrency.source(), &fast, &args);
-            let (b, sb, lb) = decide(&mut con, exact(Script::Concurrency), &exact_key, &args);
-            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
-            prop_assert_eq!(sa, sb, "stored state at {}", now);
-            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+            let a = twins(&mut con, (Script::Concurrency.source(), &fast), (exact(Script::Concurrency), &exact_key), &args)?;
             if args[0] == "acquire" && a.get(7).is_some_and(|g| g == "1") {
                 leases.push((a[8].clone(), a[9].clone()));
             }
@@ -487,11 +493,7 @@ proptest! {
             let [now_s, budget_s, amount_s] = &strings;
             let args = ["check", now_s, "", floor, "credits", budget_s, amount_s];
             let args = if op == "top_up" { [&["top_up"], &args[1..]].concat() } else { args.to_vec() };
-            let (a, sa, la) = decide(&mut con, Script::Credits.source(), &fast, &args);
-            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
-            prop_assert_eq!(&a, &b, "replies for {:?}", args);
-            prop_assert_eq!(sa, sb, "stored state after {:?}", args);
-            prop_assert!(same_life(la, lb), "key life {} against {} after {:?}", la, lb, args);
+            twins(&mut con, (Script::Credits.source(), &fast), (exact_source(), &exact), &args)?;
         }
     }
 }
@@ -552,11 +554,7 @@ proptest! {
                 args.push(entries); // the log's capacity
             }
             args.push(&cost_s);
-            let (a, sa, la) = decide(&mut con, script.source(), &fast, &args);
-            let (b, sb, lb) = decide(&mut con, exact_source(), &exact, &args);
-            prop_assert_eq!(&a, &b, "replies at {} for {:?}", now, args);
-            prop_assert_eq!(sa, sb, "stored state at {}", now);
-            prop_assert!(same_life(la, lb), "key life {} against {} at {}", la, lb, now);
+            twins(&mut con, (script.source(), &fast), (exact_source(), &exact), &args)?;
         }
     }
 }
