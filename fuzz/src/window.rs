@@ -10,10 +10,11 @@
 use core::fmt::Debug;
 
 use arbitrary::Arbitrary;
-use ratecell::{Algorithm, Nanos};
+use ratecell::{Algorithm, Nanos, Quota};
 
 use super::common::{
-    At, Clock, Cost, MAX_OPS, ModelOutcome, Numbers, Start, Time, assert_well_formed, numbers,
+    At, Clock, Cost, MAX_OPS, ModelOutcome, Numbers, Rate, Start, Time, assert_well_formed, decode,
+    numbers,
 };
 
 /// The models are asked about limits up to this.
@@ -131,4 +132,45 @@ pub fn drive<A, M>(
             }
         }
     }
+}
+
+/// The input of a window target built from one quota: the quota, a second one to switch to,
+/// where the clock starts, and the operations.
+#[derive(Arbitrary, Debug)]
+struct QuotaInput {
+    rate: Rate,
+    other: Rate,
+    start: Start,
+    ops: Vec<Op>,
+}
+
+/// Runs one input of a window target built from one quota: `policy` makes the window from a
+/// quota and `quota_of` reads it back, `model` makes the reference for `(limit, period_ns)`
+/// (asked only up to [`MODEL_LIMIT`]). The clock's unit is the first quota's period.
+///
+/// # Panics
+/// When the core disagrees with the model or breaks a property.
+pub fn run_quota_window<A, M>(
+    data: &[u8],
+    policy: fn(Quota) -> A,
+    quota_of: fn(&A) -> &Quota,
+    model: fn(u64, u64) -> M,
+) where
+    A: Algorithm,
+    A::State: Clone + PartialEq + Debug,
+    M: Reference,
+{
+    let Some(input) = decode::<QuotaInput>(data) else {
+        return;
+    };
+    let (Ok(quota), Ok(other)) = (input.rate.quota(), input.other.quota()) else {
+        return;
+    };
+    let reference = |w: &A| {
+        let q = quota_of(w);
+        (q.limit() <= MODEL_LIMIT).then(|| model(q.limit(), q.period_nanos().as_nanos()))
+    };
+    let policies = [policy(quota), policy(other)];
+    let clock = (input.start, quota.period_nanos().as_nanos());
+    drive(&policies, reference, clock, &input.ops);
 }
