@@ -349,7 +349,9 @@ model_outcome!(
     ratecell_reference::gcra::Outcome,
     ratecell_reference::fixed_window::Outcome,
     ratecell_reference::sliding_window::Outcome,
-    ratecell_reference::sliding_log::Outcome
+    ratecell_reference::sliding_log::Outcome,
+    ratecell_reference::credits::Outcome,
+    ratecell_reference::token_bucket::Outcome
 );
 
 /// Asserts that the core's result is the model's: the same numbers, or both over capacity

@@ -8,7 +8,7 @@ use arbitrary::Arbitrary;
 use ratecell::{Credits, CreditsState, Error, Nanos};
 use ratecell_reference::credits as model;
 
-use super::common::{At, Count, MAX_OPS, decode, numbers};
+use super::common::{At, Count, MAX_OPS, ModelOutcome, decode, numbers};
 
 /// A number of credits, relative to what the key has left.
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -53,17 +53,6 @@ struct Input {
     ops: Vec<Op>,
 }
 
-/// The model's numbers.
-fn model_numbers(o: &model::Outcome) -> (bool, u64, u64, u64, u64) {
-    (
-        o.allowed,
-        o.limit,
-        o.remaining,
-        o.retry_after,
-        o.reset_after,
-    )
-}
-
 /// Runs one input.
 ///
 /// # Panics
@@ -88,14 +77,14 @@ pub fn run(data: &[u8]) {
                 let got = credits.check(&mut state, Nanos::new(now), cost);
                 assert_eq!(pure.map(|(d, _)| d), got, "{what}: decide and check differ");
                 let d = got.unwrap_or_else(|e| panic!("{what}: credits returned {e:?}"));
-                assert_eq!(numbers(&d), model_numbers(&reference.check(cost)), "{what}");
+                assert_eq!(numbers(&d), reference.check(cost).numbers(), "{what}");
                 if !d.allowed || cost == 0 {
                     assert_eq!(state, before, "{what}: a denial or a peek stored something");
                 }
             }
             Op::Peek(now) => {
                 let d = credits.peek(&state, Nanos::new(now));
-                assert_eq!(numbers(&d), model_numbers(&reference.check(0)), "{what}");
+                assert_eq!(numbers(&d), reference.check(0).numbers(), "{what}");
             }
             Op::TopUp(amount) => {
                 let amount = amount.get(left);

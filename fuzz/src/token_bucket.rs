@@ -12,7 +12,8 @@ use ratecell::{Nanos, Reservation, TokenBucket, TokenBucketState};
 use ratecell_reference::token_bucket as model;
 
 use super::common::{
-    At, Clock, Cost, MAX_OPS, Rate, Span, Start, Time, assert_well_formed, decode, numbers,
+    At, Clock, Cost, MAX_OPS, ModelOutcome, Rate, Span, Start, Time, assert_well_formed, decode,
+    numbers,
 };
 
 /// How long a reservation may wait.
@@ -80,17 +81,6 @@ fn model_fits(bucket: &TokenBucket, latest: u64) -> bool {
     instant.is_some_and(|n| n < bound) && capacity.is_some_and(|n| n < bound)
 }
 
-/// The model's numbers.
-fn model_numbers(o: &model::Outcome) -> (bool, u64, u64, u64, u64) {
-    (
-        o.allowed,
-        o.limit,
-        o.remaining,
-        o.retry_after,
-        o.reset_after,
-    )
-}
-
 /// Runs one input.
 ///
 /// # Panics
@@ -142,7 +132,7 @@ pub fn run(data: &[u8]) {
                 if let Some(m) = reference.as_mut() {
                     match (got, m.check(now, cost)) {
                         (Ok(d), Some(o)) => {
-                            assert_eq!(numbers(&d), model_numbers(&o), "{what}");
+                            assert_eq!(numbers(&d), o.numbers(), "{what}");
                         }
                         (Err(_), None) => {}
                         (got, want) => panic!("{what}: the core says {got:?}, the model {want:?}"),
@@ -229,7 +219,7 @@ pub fn run(data: &[u8]) {
                 assert_eq!(Ok(d), bucket.check(&mut copy, Nanos::new(now), 0), "{what}");
                 assert_well_formed(&what, capacity, 0, Ok(d), false);
                 if let Some(m) = reference.as_ref() {
-                    assert_eq!(numbers(&d), model_numbers(&m.peek(now)), "{what}");
+                    assert_eq!(numbers(&d), m.peek(now).numbers(), "{what}");
                 }
             }
             Op::IsFresh(_) => {
