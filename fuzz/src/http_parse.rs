@@ -19,7 +19,7 @@ use ratecell::http::{
     ResponseFields, parse_http_date, parse_retry_after,
 };
 use ratecell::{Decision, Nanos};
-use ratecell_reference::http::imf_fixdate;
+use ratecell_reference::http::{FIELD_NAMES, imf_fixdate};
 
 use super::common::decode;
 
@@ -27,21 +27,6 @@ use super::common::decode;
 const SF_MAX: u64 = 999_999_999_999_999;
 /// The last second of year 9999, the last an IMF-fixdate writes.
 const LAST_DATE: i64 = 253_402_300_799;
-
-const NAMES: [&str; 12] = [
-    "RateLimit",
-    "RateLimit-Policy",
-    "RateLimit-Limit",
-    "RateLimit-Remaining",
-    "RateLimit-Reset",
-    "X-RateLimit-Limit",
-    "X-RateLimit-Remaining",
-    "X-RateLimit-Reset",
-    "Retry-After",
-    "Date",
-    "X-API-Credits-Remaining",
-    "X-API-Credits-Used",
-];
 
 /// One policy a server advertises, and its decision.
 #[derive(Arbitrary, Debug)]
@@ -105,7 +90,7 @@ fn fields(unix_now: Nanos, text: &[u8]) {
         let Some((&selector, value)) = line.split_first() else {
             continue;
         };
-        let name = NAMES[usize::from(selector) % NAMES.len()];
+        let name = FIELD_NAMES[usize::from(selector) % FIELD_NAMES.len()];
         parser.field(name, value);
         pairs.push((name, value));
         for date in [None, Some(value)] {

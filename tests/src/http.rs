@@ -4,6 +4,23 @@
 //! lengths, rather than with era arithmetic; wire seconds are found by looping over whole
 //! seconds rather than by division. Slow and obviously right, for the instants the tests use.
 
+/// Every response field a client reads (`ratecell::http::FieldParser` knows these), as
+/// servers spell them: what the parser tests and fuzz target feed it.
+pub const FIELD_NAMES: [&str; 12] = [
+    "RateLimit",
+    "RateLimit-Policy",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+    "Date",
+    "X-API-Credits-Remaining",
+    "X-API-Credits-Used",
+];
+
 /// Whether `year` has a 29 February, by the Gregorian rule.
 pub fn is_leap(year: u64) -> bool {
     (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
