@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, PoisonError};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyFloat, PyInt};
@@ -18,14 +18,14 @@ const NANOS_PER_DAY: u64 = 86_400 * NANOS_PER_SEC;
 /// the module was loaded, so that windows of a second, minute, hour or day start on the
 /// wall clock's boundaries, while instants stay small (far below the core's horizon).
 struct Origin {
-    instant: Instant,
+    clock: ratecell::MonotonicClock,
     since_midnight: u64,
 }
 
 static ORIGIN: LazyLock<Origin> = LazyLock::new(|| {
     let unix = unix_now().as_nanos();
     Origin {
-        instant: Instant::now(),
+        clock: ratecell::MonotonicClock::new(),
         since_midnight: unix % NANOS_PER_DAY,
     }
 });
@@ -34,8 +34,11 @@ static ORIGIN: LazyLock<Origin> = LazyLock::new(|| {
 #[inline]
 pub(crate) fn monotonic_now() -> Nanos {
     let origin = &*ORIGIN;
-    let elapsed = u64::try_from(origin.instant.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    Nanos::new(origin.since_midnight.saturating_add(elapsed))
+    Nanos::new(
+        origin
+            .since_midnight
+            .saturating_add(origin.clock.now().as_nanos()),
+    )
 }
 
 /// The wall-clock time since the Unix epoch (zero if the system clock is before 1970).

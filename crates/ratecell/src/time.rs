@@ -348,22 +348,76 @@ impl Clock for ManualClock {
     }
 }
 
-/// The operating system's monotonic clock, counted from when this value was created.
+/// A monotonic clock, counted from when this value was created: the one every binding reads
+/// by default.
+///
+/// It reads the processor's time-stamp counter through [`quanta`] where the counter is
+/// invariant (it ticks at one rate whatever the core's frequency or power state, as on x86-64
+/// processors since about 2011 and on 64-bit ARM), scaled to nanoseconds by a calibration
+/// against the operating system's monotonic clock made once per process (well under a
+/// millisecond). Elsewhere it reads the operating system's monotonic clock itself. A read
+/// costs about a third of [`std::time::Instant::now`]'s on the machines of `BENCHMARKS.md`,
+/// which matters when a check takes a few nanoseconds and the clock is read for every one.
 ///
 /// Counting from creation keeps instants small, far from the end of the `u64` range, and makes
 /// them meaningless across processes: use a wall clock for anything a client sees (headers).
+/// Like any clock it may disagree with another process's by a few parts per million in rate.
+/// An instant read on one core and then on another never comes out earlier than the clock's
+/// creation; should two cores' counters disagree, the limiters' rule for clocks that step
+/// backwards applies (they never admit extra).
 ///
 /// ```
 /// use ratecell::{Clock, MonotonicClock};
 /// let clock = MonotonicClock::new();
 /// let a = clock.now();
+/// std::thread::sleep(std::time::Duration::from_millis(2));
 /// let b = clock.now();
-/// assert!(b >= a);
+/// assert!(b.as_nanos() - a.as_nanos() >= 2_000_000);
 /// ```
+///
+/// [`quanta`]: https://docs.rs/quanta
 #[cfg(feature = "std")]
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct MonotonicClock {
-    origin: std::time::Instant,
+    /// The counter's reading at creation.
+    origin: u64,
+}
+
+/// The processor's counter, read through the process's one calibrated clock (calibrating
+/// takes a fraction of a millisecond, so it is done once, on first use).
+#[cfg(all(feature = "std", not(miri)))]
+mod counter {
+    fn calibrated() -> &'static quanta::Clock {
+        static CLOCK: std::sync::OnceLock<quanta::Clock> = std::sync::OnceLock::new();
+        CLOCK.get_or_init(quanta::Clock::new)
+    }
+
+    /// The counter now, in its own units.
+    #[inline]
+    pub(super) fn read() -> u64 {
+        calibrated().raw()
+    }
+
+    /// Nanoseconds from reading `from` to reading `to` (0 when `to` is not later).
+    #[inline]
+    pub(super) fn nanos_between(from: u64, to: u64) -> u64 {
+        calibrated().delta_as_nanos(from, to)
+    }
+}
+
+/// Under Miri, which cannot read the processor's counter: the standard library's monotonic
+/// clock, in nanoseconds since the first reading.
+#[cfg(all(feature = "std", miri))]
+mod counter {
+    pub(super) fn read() -> u64 {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        let elapsed = START.get_or_init(std::time::Instant::now).elapsed();
+        u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    pub(super) fn nanos_between(from: u64, to: u64) -> u64 {
+        to.saturating_sub(from)
+    }
 }
 
 #[cfg(feature = "std")]
@@ -371,7 +425,7 @@ impl MonotonicClock {
     /// A clock whose instant `0` is now.
     pub fn new() -> MonotonicClock {
         MonotonicClock {
-            origin: std::time::Instant::now(),
+            origin: counter::read(),
         }
     }
 }
@@ -384,9 +438,20 @@ impl Default for MonotonicClock {
 }
 
 #[cfg(feature = "std")]
+impl core::fmt::Debug for MonotonicClock {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MonotonicClock")
+            .field("now", &self.now())
+            .finish()
+    }
+}
+
+#[cfg(feature = "std")]
 impl Clock for MonotonicClock {
+    #[inline]
     fn now(&self) -> Nanos {
-        Nanos::from_duration(self.origin.elapsed())
+        // A reading below the origin (counters of two cores that disagree) counts as 0.
+        Nanos(counter::nanos_between(self.origin, counter::read()))
     }
 }
 
@@ -395,6 +460,30 @@ mod tests {
     extern crate std;
     use super::*;
     use std::string::ToString;
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn the_monotonic_clock_keeps_the_operating_systems_time() {
+        use std::time::{Duration, Instant};
+        let clock = MonotonicClock::new();
+        // Each reading of one clock is bracketed by readings of the other, so the inner
+        // interval can only be shorter than the outer one, whatever the scheduler does.
+        let (q0, s0, q1) = (clock.now(), Instant::now(), clock.now());
+        std::thread::sleep(Duration::from_millis(30));
+        let (q2, s1, q3) = (clock.now(), Instant::now(), clock.now());
+        let outer = u64::try_from(s1.duration_since(s0).as_nanos()).unwrap_or(u64::MAX);
+        // A calibration error of up to 0.1% in rate, and 20 µs in all, is allowed.
+        let slack = outer / 1000 + 20_000;
+        assert!(
+            q3.as_nanos() - q0.as_nanos() + slack >= outer,
+            "{q0} {q3} {outer}"
+        );
+        assert!(
+            q2.as_nanos() - q1.as_nanos() <= outer + slack,
+            "{q1} {q2} {outer}"
+        );
+        assert!(outer >= 30_000_000);
+    }
 
     #[test]
     fn display_uses_human_units() {
