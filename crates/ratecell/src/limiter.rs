@@ -126,9 +126,24 @@ macro_rules! limiters {
                 now: Nanos,
                 cost: u64,
             ) -> Result<Decision, Error> {
-                let (decision, next) = self.decide(state, now, cost)?;
-                *state = next;
-                Ok(decision)
+                // The algorithm checks the stored state in place: no transition is built and
+                // copied out, which on the per-request path costs more than the decision.
+                match self {
+                    $(
+                        Limiter::$variant(policy) => match state {
+                            LimiterState::$variant(own) => Algorithm::check(policy, own, now, cost),
+                            _ => {
+                                let mut own = <$state>::default();
+                                let decision = Algorithm::check(policy, &mut own, now, cost)?;
+                                // As in `decide`: whatever the algorithm recorded is stored.
+                                if own != <$state>::default() {
+                                    *state = LimiterState::$variant(own);
+                                }
+                                Ok(decision)
+                            }
+                        },
+                    )+
+                }
             }
 
             /// The key's standing at `now`, recording nothing.
