@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 
 use proptest::prelude::*;
 use ratecell::{
-    Decision, Error, Gcra, GcraState, HashSeed, Keyed, KeyedStore, KeyedTable, Nanos, Quota,
-    WhenFull,
+    Decision, Error, Gcra, GcraState, HashSeed, Keyed, KeyedStore, KeyedTable, Locking, Nanos,
+    Quota, SingleThread, WhenFull,
 };
 use ratecell_reference::gcra::{Gcra as ModelGcra, Outcome};
 use ratecell_reference::keyed::{Keyed as Model, KeyedOutcome};
@@ -47,7 +47,7 @@ impl<const N: usize> Table for KeyedTable<u64, Gcra, N> {
     }
 }
 
-impl Table for KeyedStore<u64, Gcra> {
+impl<L: Locking> Table for KeyedStore<u64, Gcra, HashSeed, L> {
     fn check(&mut self, key: u64, now: u64, cost: u64) -> Result<Keyed, Error> {
         KeyedStore::check(self, &key, Nanos::new(now), cost)
     }
@@ -143,6 +143,21 @@ proptest! {
     ) {
         let policy = if evict { WhenFull::Evict } else { WhenFull::FailClosed };
         let mut store = KeyedStore::new(gcra(limit, period, burst), CAP, policy).with_shards(1);
+        let mut model = Model::new(ModelGcra::new(limit, period, burst), CAP, evict);
+        for s in steps {
+            step(&mut store, &mut model, CAP, s)?;
+        }
+    }
+
+    #[test]
+    fn a_single_thread_store_decides_like_the_table(
+        (limit, period, burst) in (1..5_u64, 1..400_u64, 1..4_u64),
+        evict in any::<bool>(),
+        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(p, b)),
+    ) {
+        let policy = if evict { WhenFull::Evict } else { WhenFull::FailClosed };
+        let mut store: KeyedStore<u64, Gcra, HashSeed, SingleThread> =
+            KeyedStore::single_thread(gcra(limit, period, burst), CAP, policy);
         let mut model = Model::new(ModelGcra::new(limit, period, burst), CAP, evict);
         for s in steps {
             step(&mut store, &mut model, CAP, s)?;

@@ -22,10 +22,6 @@ fn limiters(limit: u64, period: u64, burst: u64) -> Vec<Limiter> {
     ]
 }
 
-/// One step: how far the clock moves (backwards too), the cost, and whether the state is
-/// first replaced by a fresh or foreign one.
-type Step = (i64, u64, u8);
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -33,6 +29,8 @@ proptest! {
     fn checking_in_place_records_what_decide_describes(
         (limit, period, burst) in (1..=20_u64, 1..=5_000_000_u64, 1..=25_u64),
         which in 0..6_usize,
+        // Per step: how far the clock moves (backwards too), the cost, and whether the state
+        // is first replaced by a fresh (0) or a foreign (1) one.
         steps in prop::collection::vec((-2_000_000..=4_000_000_i64, 0..=30_u64, 0..=12_u8), 1..80),
     ) {
         let all = limiters(limit, period, burst);

@@ -570,10 +570,11 @@ where
 /// # Ok::<(), ratecell::Error>(())
 /// ```
 #[cfg(feature = "std")]
-impl<K, const SLOTS: usize, H> KeyedStore<K, Concurrency<SLOTS>, H>
+impl<K, const SLOTS: usize, H, L> KeyedStore<K, Concurrency<SLOTS>, H, L>
 where
     K: Hash + Eq,
     H: BuildHasher,
+    L: crate::Locking,
 {
     /// Acquires one lease for `key` at `now` (see [`Concurrency::acquire`]).
     pub fn acquire<Q>(&self, key: &Q, now: Nanos) -> (Keyed, Option<Lease>)

@@ -5,7 +5,8 @@
 //!   time, `const`-constructible so it can live in a `static`.
 //! - With `std`, [`KeyedStore`] is a thread-safe store split into locked shards, growing up to
 //!   `max_keys` keys, with string and byte keys looked up by their borrowed form (no
-//!   allocation to check a key that is already stored).
+//!   allocation to check a key that is already stored). [`KeyedStore::single_thread`] makes
+//!   one for a single thread, without locks ([`SingleThread`]).
 //!
 //! Both work with every [`Algorithm`] and make the same decisions.
 //!
@@ -116,7 +117,7 @@ pub use joint::KeyedAllOf;
 #[cfg(feature = "std")]
 pub use sized::{ConcurrencyStore, SlidingLogStore};
 #[cfg(feature = "std")]
-pub use store::KeyedStore;
+pub use store::{KeyedStore, Locking, SingleThread, ThreadSafe};
 
 use crate::Algorithm;
 use crate::decision::Decision;

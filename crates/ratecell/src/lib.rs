@@ -338,7 +338,10 @@ pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 #[cfg(feature = "std")]
-pub use keyed::{ConcurrencyStore, DynKeyedStore, KeyedAllOf, KeyedStore, SlidingLogStore};
+pub use keyed::{
+    ConcurrencyStore, DynKeyedStore, KeyedAllOf, KeyedStore, Locking, SingleThread,
+    SlidingLogStore, ThreadSafe,
+};
 pub use keyed::{HashSeed, Keyed, KeyedTable, WhenFull};
 pub use limiter::{Limiter, LimiterState};
 pub use quota::Quota;

@@ -326,10 +326,11 @@ impl Limiter {
 }
 
 #[cfg(feature = "std")]
-impl<K, H> crate::KeyedStore<K, Limiter, H>
+impl<K, H, L> crate::KeyedStore<K, Limiter, H, L>
 where
     K: core::hash::Hash + Eq,
     H: core::hash::BuildHasher,
+    L: crate::Locking,
 {
     /// Adds `amount` credits to `key` of a credits store ([`Limiter::top_up`]), storing the
     /// key if it is new, and returns the credits it has left. `None`, changing nothing, when

@@ -31,12 +31,11 @@
 use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
 use std::borrow::ToOwned;
-use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
 use std::vec::Vec;
 
-use super::raw::{RawTable, Rules, Upsert};
-use super::store::{Borrowed, Growable, KeyedStore, Shard};
+use super::raw::{Rules, Upsert};
+use super::store::{Borrowed, KeyedStore, Locking, Shard, Table};
 use super::{Keyed, full_decision};
 use crate::Algorithm;
 use crate::all_of::{AllOf, AllOfDecision};
@@ -67,25 +66,24 @@ impl KeyedAllOf {
     }
 }
 
-type Table<K, S> = RawTable<Growable<K, S>>;
-type Guard<'a, K, S> = (&'a Shard<K, S>, MutexGuard<'a, Table<K, S>>);
+type Guard<'a, K, S, L> = (&'a Shard<K, S, L>, <L as Locking>::Guard<'a, Table<K, S>>);
 
 /// The shard locks of one key in every member store, each taken once, in address order.
-struct Locked<'a, K, S> {
+struct Locked<'a, K, S, L: Locking> {
     /// The distinct shards, with their guards, sorted by address.
-    guards: Vec<Guard<'a, K, S>>,
+    guards: Vec<Guard<'a, K, S, L>>,
     /// For each member, its key's hash and the index of its shard in `guards`.
     members: Vec<(u64, usize)>,
 }
 
-impl<'a, K, S> Locked<'a, K, S> {
-    fn lock<A, H, St, Q>(stores: &'a [St], key: &Q) -> Option<Locked<'a, K, S>>
+impl<'a, K, S, L: Locking> Locked<'a, K, S, L> {
+    fn lock<A, H, St, Q>(stores: &'a [St], key: &Q) -> Option<Locked<'a, K, S, L>>
     where
         A: Algorithm<State = S> + 'a,
         H: BuildHasher + 'a,
         K: Hash + Eq + 'a,
         S: 'a,
-        St: Borrow<KeyedStore<K, A, H>>,
+        St: Borrow<KeyedStore<K, A, H, L>>,
         Q: ?Sized + Hash,
     {
         let mut shards = Vec::with_capacity(stores.len());
@@ -96,7 +94,7 @@ impl<'a, K, S> Locked<'a, K, S> {
             shards.push(store.shard(hash)?);
             hashes.push(hash);
         }
-        let mut order: Vec<&Shard<K, S>> = shards.clone();
+        let mut order: Vec<&Shard<K, S, L>> = shards.clone();
         order.sort_by_key(|s| core::ptr::from_ref(*s).addr());
         order.dedup_by_key(|s| core::ptr::from_ref(*s).addr());
         let guards: Vec<_> = order.into_iter().map(|s| (s, s.lock())).collect();
@@ -175,7 +173,7 @@ impl<St> AllOf<&[St]> {
     /// capacity is that member's [`Error::InsufficientCapacity`] (the first such member's);
     /// `costs` or `standings` of another length than the members is
     /// [`Error::LengthMismatch`]. Neither changes anything.
-    pub fn check_keyed<K, A, H, Q>(
+    pub fn check_keyed<K, A, H, L, Q>(
         &self,
         key: &Q,
         now: Nanos,
@@ -183,11 +181,12 @@ impl<St> AllOf<&[St]> {
         standings: &mut [Decision],
     ) -> Result<KeyedAllOf, Error>
     where
-        St: Borrow<KeyedStore<K, A, H>>,
+        St: Borrow<KeyedStore<K, A, H, L>>,
         K: Hash + Eq + Borrow<Q>,
         A: Algorithm,
         A::State: Clone,
         H: BuildHasher,
+        L: Locking,
         Q: ?Sized + Hash + Eq + ToOwned,
         Q::Owned: Into<K>,
     {
@@ -208,17 +207,18 @@ impl<St> AllOf<&[St]> {
     /// Every member's standing for `key` at `now` in `standings` (read under the same locks,
     /// so it is one consistent instant), and the combined decision. Records nothing.
     /// `standings` of another length than the members is [`Error::LengthMismatch`].
-    pub fn peek_keyed<K, A, H, Q>(
+    pub fn peek_keyed<K, A, H, L, Q>(
         &self,
         key: &Q,
         now: Nanos,
         standings: &mut [Decision],
     ) -> Result<AllOfDecision, Error>
     where
-        St: Borrow<KeyedStore<K, A, H>>,
+        St: Borrow<KeyedStore<K, A, H, L>>,
         K: Hash + Eq + Borrow<Q>,
         A: Algorithm,
         H: BuildHasher,
+        L: Locking,
         Q: ?Sized + Hash + Eq,
     {
         let stores = *self.members();
@@ -245,20 +245,21 @@ impl<St> AllOf<&[St]> {
 }
 
 /// The body of [`AllOf::check_keyed`], under the locks.
-fn decide_and_store<K, A, H, Q, St>(
+fn decide_and_store<K, A, H, L, Q, St>(
     stores: &[St],
-    locked: &mut Locked<'_, K, A::State>,
+    locked: &mut Locked<'_, K, A::State, L>,
     key: &Q,
     now: Nanos,
     costs: &[u64],
     standings: &mut [Decision],
 ) -> Result<KeyedAllOf, Error>
 where
-    St: Borrow<KeyedStore<K, A, H>>,
+    St: Borrow<KeyedStore<K, A, H, L>>,
     K: Hash + Eq + Borrow<Q>,
     A: Algorithm,
     A::State: Clone,
     H: BuildHasher,
+    L: Locking,
     Q: ?Sized + Hash + Eq + ToOwned,
     Q::Owned: Into<K>,
 {
@@ -335,9 +336,9 @@ where
 }
 
 /// Stores `next` for `key` in member `i`'s table, counting an eviction in the store.
-fn store_state<K, A, H, Q>(
-    store: &KeyedStore<K, A, H>,
-    locked: &mut Locked<'_, K, A::State>,
+fn store_state<K, A, H, L, Q>(
+    store: &KeyedStore<K, A, H, L>,
+    locked: &mut Locked<'_, K, A::State, L>,
     i: usize,
     key: &Q,
     now: Nanos,
@@ -348,6 +349,7 @@ where
     K: Hash + Eq + Borrow<Q>,
     A: Algorithm,
     H: BuildHasher,
+    L: Locking,
     Q: ?Sized + Hash + Eq + ToOwned,
     Q::Owned: Into<K>,
 {
@@ -371,9 +373,9 @@ where
 }
 
 /// Puts back what member `i`'s table held for `key` before: the old state, or no entry.
-fn restore<K, A, H, Q>(
-    store: &KeyedStore<K, A, H>,
-    locked: &mut Locked<'_, K, A::State>,
+fn restore<K, A, H, L, Q>(
+    store: &KeyedStore<K, A, H, L>,
+    locked: &mut Locked<'_, K, A::State, L>,
     i: usize,
     key: &Q,
     now: Nanos,
@@ -383,6 +385,7 @@ fn restore<K, A, H, Q>(
     K: Hash + Eq + Borrow<Q>,
     A: Algorithm,
     H: BuildHasher,
+    L: Locking,
     Q: ?Sized + Hash + Eq + ToOwned,
     Q::Owned: Into<K>,
 {

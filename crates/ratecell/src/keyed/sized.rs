@@ -36,22 +36,26 @@ use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
 use std::borrow::ToOwned;
 
-use super::{Keyed, KeyedStore, full_decision};
+use super::{Keyed, KeyedStore, Locking, full_decision};
 use crate::concurrency::Lease;
 use crate::sized::{SizedConcurrency, SizedSlidingLog};
 use crate::time::Nanos;
 
 /// A thread-safe keyed [`SlidingLog`](crate::SlidingLog) whose log size is chosen at runtime.
-pub type SlidingLogStore<K, H = super::HashSeed> = KeyedStore<K, SizedSlidingLog, H>;
+/// With [`SingleThread`](super::SingleThread) as `L`, for one thread without locks.
+pub type SlidingLogStore<K, H = super::HashSeed, L = super::ThreadSafe> =
+    KeyedStore<K, SizedSlidingLog, H, L>;
 
 /// A thread-safe keyed [`Concurrency`](crate::Concurrency) cap whose lease slots are chosen
-/// at runtime.
-pub type ConcurrencyStore<K, H = super::HashSeed> = KeyedStore<K, SizedConcurrency, H>;
+/// at runtime. With [`SingleThread`](super::SingleThread) as `L`, for one thread without locks.
+pub type ConcurrencyStore<K, H = super::HashSeed, L = super::ThreadSafe> =
+    KeyedStore<K, SizedConcurrency, H, L>;
 
-impl<K, H> KeyedStore<K, SizedConcurrency, H>
+impl<K, H, L> KeyedStore<K, SizedConcurrency, H, L>
 where
     K: Hash + Eq,
     H: BuildHasher,
+    L: Locking,
 {
     /// Acquires one lease for `key` at `now` (see [`SizedConcurrency::acquire`]).
     pub fn acquire<Q>(&self, key: &Q, now: Nanos) -> (Keyed, Option<Lease>)

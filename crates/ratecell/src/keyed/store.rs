@@ -1,9 +1,12 @@
-//! [`KeyedStore`]: the thread-safe, growable keyed limiter (`std`).
+//! [`KeyedStore`]: the thread-safe, growable keyed limiter (`std`), and its single-thread
+//! form ([`SingleThread`]).
 
 use core::borrow::Borrow;
+use core::cell::{RefCell, RefMut};
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::num::NonZeroUsize;
+use core::ops::DerefMut;
 use std::borrow::ToOwned;
 use std::boxed::Box;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -112,23 +115,116 @@ where
     }
 }
 
+/// How a [`KeyedStore`] guards its shards: what lets an operation through `&self` change a
+/// table.
+///
+/// - [`ThreadSafe`] (the default): a mutex per shard. The store is `Sync` and may be shared
+///   between threads.
+/// - [`SingleThread`]: a `RefCell` per shard, no atomic instruction on the way. The store is
+///   not `Sync`, so the compiler keeps it on one thread. For a store that one thread owns,
+///   such as one per thread of a thread-per-core server or one per JavaScript isolate, where
+///   the two locked instructions of an uncontended mutex are a noticeable share of a check.
+///
+/// This trait is sealed: the two above are its only implementations.
+pub trait Locking: sealed::Sealed + 'static {
+    /// What holds a shard's table.
+    #[doc(hidden)]
+    type Cell<T>;
+    /// Access to a table, released when dropped.
+    #[doc(hidden)]
+    type Guard<'a, T: 'a>: DerefMut<Target = T>;
+    #[doc(hidden)]
+    fn cell<T>(value: T) -> Self::Cell<T>;
+    #[doc(hidden)]
+    fn lock<'a, T: 'a>(cell: &'a Self::Cell<T>) -> Self::Guard<'a, T>;
+    #[doc(hidden)]
+    fn get_mut<T>(cell: &mut Self::Cell<T>) -> &mut T;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::ThreadSafe {}
+    impl Sealed for super::SingleThread {}
+}
+
+/// A [`KeyedStore`] that threads may share: a mutex per shard (see [`Locking`]).
+#[derive(Debug)]
+pub enum ThreadSafe {}
+
+/// A [`KeyedStore`] for one thread: no locks, and not `Sync` (see [`Locking`]).
+///
+/// A key's `Hash` or `Eq` that calls back into the same store while it is working panics
+/// (with [`ThreadSafe`] it would deadlock).
+///
+/// ```
+/// use ratecell::{Gcra, KeyedStore, Nanos, Quota, SingleThread, WhenFull};
+///
+/// let store: KeyedStore<Box<str>, Gcra, _, SingleThread> =
+///     KeyedStore::single_thread(Gcra::new(Quota::parse("2/second")?), 1_000, WhenFull::FailClosed);
+/// assert!(store.check("api-key-1", Nanos::ZERO, 2)?.allowed());
+/// assert!(!store.check("api-key-1", Nanos::ZERO, 1)?.allowed());
+/// # Ok::<(), ratecell::Error>(())
+/// ```
+#[derive(Debug)]
+pub enum SingleThread {}
+
+impl Locking for ThreadSafe {
+    type Cell<T> = Mutex<T>;
+    type Guard<'a, T: 'a> = MutexGuard<'a, T>;
+
+    fn cell<T>(value: T) -> Mutex<T> {
+        Mutex::new(value)
+    }
+
+    #[inline]
+    fn lock<'a, T: 'a>(cell: &'a Mutex<T>) -> MutexGuard<'a, T> {
+        // A panic in a caller's `Hash` or `Eq` while the lock was held cannot break memory
+        // safety, and the table never panics itself: keep serving.
+        cell.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get_mut<T>(cell: &mut Mutex<T>) -> &mut T {
+        cell.get_mut().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Locking for SingleThread {
+    type Cell<T> = RefCell<T>;
+    type Guard<'a, T: 'a> = RefMut<'a, T>;
+
+    fn cell<T>(value: T) -> RefCell<T> {
+        RefCell::new(value)
+    }
+
+    #[inline]
+    fn lock<'a, T: 'a>(cell: &'a RefCell<T>) -> RefMut<'a, T> {
+        cell.borrow_mut()
+    }
+
+    fn get_mut<T>(cell: &mut RefCell<T>) -> &mut T {
+        cell.get_mut()
+    }
+}
+
+/// A shard's table.
+pub(super) type Table<K, S> = RawTable<Growable<K, S>>;
+
 /// One lock and the table behind it, alone on its cache lines so that threads working on
 /// different shards do not slow each other down.
 #[repr(align(128))]
-pub(super) struct Shard<K, S> {
-    table: Mutex<RawTable<Growable<K, S>>>,
+pub(super) struct Shard<K, S, L: Locking> {
+    table: L::Cell<Table<K, S>>,
     /// The table's length, published after each operation so `len` needs no lock.
     len: AtomicUsize,
 }
 
-impl<K, S> Shard<K, S> {
-    pub(super) fn lock(&self) -> MutexGuard<'_, RawTable<Growable<K, S>>> {
-        // A panic in a caller's `Hash` or `Eq` while the lock was held cannot break memory
-        // safety, and the table never panics itself: keep serving.
-        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+impl<K, S, L: Locking> Shard<K, S, L> {
+    #[inline]
+    pub(super) fn lock(&self) -> L::Guard<'_, Table<K, S>> {
+        L::lock(&self.table)
     }
 
-    pub(super) fn publish(&self, table: &RawTable<Growable<K, S>>) {
+    pub(super) fn publish(&self, table: &Table<K, S>) {
         self.len.store(table.len(), Ordering::Relaxed);
     }
 }
@@ -170,12 +266,12 @@ const MAX_SHARDS: usize = 1024;
 /// assert_eq!(store.peek("api-key-0", Nanos::ZERO).remaining, 59);
 /// # Ok::<(), ratecell::Error>(())
 /// ```
-pub struct KeyedStore<K, A: Algorithm, H = HashSeed> {
+pub struct KeyedStore<K, A: Algorithm, H = HashSeed, L: Locking = ThreadSafe> {
     pub(super) policy: A,
     pub(super) when_full: WhenFull,
     pub(super) hasher: H,
     max_keys: usize,
-    shards: Box<[Shard<K, A::State>]>,
+    shards: Box<[Shard<K, A::State, L>]>,
     pub(super) evictions: AtomicU64,
 }
 
@@ -206,14 +302,22 @@ impl<K, A: Algorithm> KeyedStore<K, A> {
     }
 }
 
-impl<K, A: Algorithm, H> KeyedStore<K, A, H> {
+impl<K, A: Algorithm> KeyedStore<K, A, HashSeed, SingleThread> {
+    /// An empty store for one thread (see [`SingleThread`]), with one shard: otherwise as
+    /// [`KeyedStore::new`]. `max_keys` is then one bound over every key.
+    pub fn single_thread(policy: A, max_keys: usize, when_full: WhenFull) -> Self {
+        KeyedStore::build(policy, max_keys, when_full, HashSeed::random(), 1)
+    }
+}
+
+impl<K, A: Algorithm, H, L: Locking> KeyedStore<K, A, H, L> {
     fn build(policy: A, max_keys: usize, when_full: WhenFull, hasher: H, shards: usize) -> Self {
         let shards = shards.clamp(1, max_keys.clamp(1, MAX_SHARDS));
         let shards = (0..shards)
             .map(|i| {
                 let share = max_keys / shards + usize::from(i < max_keys % shards);
                 Shard {
-                    table: Mutex::new(RawTable::new(Growable::new(share.min(MAX_TABLE_KEYS)))),
+                    table: L::cell(RawTable::new(Growable::new(share.min(MAX_TABLE_KEYS)))),
                     len: AtomicUsize::new(0),
                 }
             })
@@ -243,7 +347,7 @@ impl<K, A: Algorithm, H> KeyedStore<K, A, H> {
     /// The same store, empty, hashing keys with `hasher` (for example a fixed
     /// `HashSeed::new(seed)` for reproducible runs).
     #[must_use]
-    pub fn with_hasher<H2>(self, hasher: H2) -> KeyedStore<K, A, H2> {
+    pub fn with_hasher<H2>(self, hasher: H2) -> KeyedStore<K, A, H2, L> {
         let shards = self.shards.len();
         KeyedStore::build(self.policy, self.max_keys, self.when_full, hasher, shards)
     }
@@ -300,23 +404,20 @@ impl<K, A: Algorithm, H> KeyedStore<K, A, H> {
     pub fn set_policy(&mut self, policy: A) {
         self.policy = policy;
         for shard in &mut self.shards {
-            shard
-                .table
-                .get_mut()
-                .unwrap_or_else(PoisonError::into_inner)
-                .forget_bounds();
+            L::get_mut(&mut shard.table).forget_bounds();
         }
     }
 }
 
-impl<K, A, H> KeyedStore<K, A, H>
+impl<K, A, H, L> KeyedStore<K, A, H, L>
 where
     K: Hash + Eq,
     A: Algorithm,
     H: BuildHasher,
+    L: Locking,
 {
     /// The shard `hash` belongs to: its low 32 bits, scaled (slots use the high bits).
-    pub(super) fn shard(&self, hash: u64) -> Option<&Shard<K, A::State>> {
+    pub(super) fn shard(&self, hash: u64) -> Option<&Shard<K, A::State, L>> {
         let n = self.shards.len() as u64;
         let i = (u64::from(hash as u32) * n) >> 32;
         self.shards.get(usize::try_from(i).ok()?)
@@ -455,7 +556,7 @@ where
     }
 }
 
-impl<K, A: Algorithm + fmt::Debug, H> fmt::Debug for KeyedStore<K, A, H> {
+impl<K, A: Algorithm + fmt::Debug, H, L: Locking> fmt::Debug for KeyedStore<K, A, H, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyedStore")
             .field("policy", &self.policy)
