@@ -8,7 +8,7 @@
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{Env, sys};
 use napi_derive::napi;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use ratecell::Limiter;
 
@@ -44,7 +44,7 @@ pub(crate) fn elements(env: sys::napi_env, value: sys::napi_value) -> Option<Vec
         .collect()
 }
 
-type Members = Vec<Arc<KeyedStore<Limiter>>>;
+type Members = Vec<Rc<KeyedStore<Limiter>>>;
 
 fn members(env: sys::napi_env, value: sys::napi_value) -> Result<Members, JsError> {
     let items = elements(env, value).ok_or_else(|| {
@@ -58,7 +58,7 @@ fn members(env: sys::napi_env, value: sys::napi_value) -> Result<Members, JsErro
     }
     let mut stores: Members = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        // SAFETY: every tagged object was wrapped with an `Arc<Entry>` by `bundle`.
+        // SAFETY: every tagged object was wrapped with an `Rc<Entry>` by `bundle`.
         let entry = unsafe { unwrap::<Entry>(env, item) }
             .ok_or_else(|| JsError::type_error(format!("member {i} is not a ratecell limiter")))?;
         let Store::Rate(store) = &entry.store else {
@@ -67,12 +67,12 @@ fn members(env: sys::napi_env, value: sys::napi_value) -> Result<Members, JsErro
                  FixedWindow, SlidingWindow, Burst or Credits"
             )));
         };
-        if stores.iter().any(|s| Arc::ptr_eq(s, store)) {
+        if stores.iter().any(|s| Rc::ptr_eq(s, store)) {
             return Err(JsError::value(format!(
                 "member {i} is listed twice: list each limiter once"
             )));
         }
-        stores.push(Arc::clone(store));
+        stores.push(Rc::clone(store));
     }
     Ok(stores)
 }
@@ -122,7 +122,7 @@ callback!(
     /// `checkCosts(key, costs)`: decides a request charging member `i` `costs[i]`.
     check_costs,
     |call| {
-        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let Store::AllOf(store) = &entry.store else {
             return Err(JsError::internal("checkCosts on a limiter that is not AllOf"));

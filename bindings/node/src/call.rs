@@ -4,7 +4,7 @@
 //! napi-rs 3 wraps every `#[napi]` function in per-call bookkeeping that costs about 120 ns
 //! here, ten times an empty Node-API callback. The functions a server calls on every request
 //! (`check`, `peek`, `acquire`, ...) are therefore plain `extern "C"` callbacks created with
-//! [`function`], each carrying an `Arc` of the state it works on. Everything else uses
+//! [`function`], each carrying an `Rc` of the state it works on. Everything else uses
 //! `#[napi]`.
 //!
 //! Every callback body runs inside [`run`]: a panic becomes a JavaScript `Error` instead of
@@ -15,7 +15,7 @@ use std::ffi::{CString, c_void};
 use std::mem::MaybeUninit;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use napi::sys;
 
@@ -101,9 +101,9 @@ impl Call {
     /// The data the function was created with (see [`function`]).
     ///
     /// # Safety
-    /// The callback must have been created by [`function`] with an `Arc<T>` of this `T`.
+    /// The callback must have been created by [`function`] with an `Rc<T>` of this `T`.
     pub(crate) unsafe fn data<T>(&self) -> &T {
-        // SAFETY: `function` stored `Arc::into_raw` of an `Arc<T>`, released only by the
+        // SAFETY: `function` stored `Rc::into_raw` of an `Rc<T>`, released only by the
         // finalizer of the function object, which is alive while it is being called.
         unsafe { &*self.data.cast::<T>() }
     }
@@ -274,19 +274,23 @@ pub(crate) type Callback =
     unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 unsafe extern "C" fn release_arc<T>(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    // SAFETY: `data` is the `Arc::into_raw` that `function` or `wrap` attached, released once.
-    drop(unsafe { Arc::from_raw(data.cast::<T>().cast_const()) });
+    // SAFETY: `data` is the `Rc::into_raw` that `function` or `wrap` attached, released once.
+    drop(unsafe { Rc::from_raw(data.cast::<T>().cast_const()) });
 }
 
 /// A JavaScript function calling `callback` with `data`, which it keeps alive until the
 /// function is garbage collected.
-pub(crate) fn function<T: Send + Sync + 'static>(
+///
+/// `data` need not be `Send` or `Sync`: Node calls a function, and the finalizer that drops
+/// its data, on the thread of the environment that created it, and a function cannot reach
+/// another environment (worker threads get their own functions, and their own data).
+pub(crate) fn function<T: 'static>(
     env: sys::napi_env,
     name: &str,
     callback: Callback,
-    data: &Arc<T>,
+    data: &Rc<T>,
 ) -> napi::Result<sys::napi_value> {
-    let raw = Arc::into_raw(Arc::clone(data)).cast_mut().cast::<c_void>();
+    let raw = Rc::into_raw(Rc::clone(data)).cast_mut().cast::<c_void>();
     let mut f = ptr::null_mut();
     let len = isize::try_from(name.len()).unwrap_or(0);
     // SAFETY: `name` is valid for `len` bytes; `raw` stays valid until `release_arc` runs.
@@ -314,7 +318,7 @@ pub(crate) fn function<T: Send + Sync + 'static>(
         } == sys::Status::napi_ok;
     if !finalized {
         // SAFETY: the reference was not handed to Node.
-        drop(unsafe { Arc::from_raw(raw.cast::<T>().cast_const()) });
+        drop(unsafe { Rc::from_raw(raw.cast::<T>().cast_const()) });
         return Err(napi::Error::from_reason("could not create a function"));
     }
     Ok(f)
@@ -327,13 +331,14 @@ static TAG: sys::napi_type_tag = sys::napi_type_tag {
     upper: 0x6e6f_6465_6c69_6d31,
 };
 
-/// Attaches `data` to `object` (kept alive until the object is collected) and tags it.
-pub(crate) fn wrap<T: Send + Sync + 'static>(
+/// Attaches `data` to `object` (kept alive until the object is collected) and tags it. As
+/// for [`function`], `data` stays on the environment's thread.
+pub(crate) fn wrap<T: 'static>(
     env: sys::napi_env,
     object: sys::napi_value,
-    data: &Arc<T>,
+    data: &Rc<T>,
 ) -> napi::Result<()> {
-    let raw = Arc::into_raw(Arc::clone(data)).cast_mut().cast::<c_void>();
+    let raw = Rc::into_raw(Rc::clone(data)).cast_mut().cast::<c_void>();
     // SAFETY: `raw` stays valid until `release_arc` runs; on failure it is dropped here.
     let wrapped = unsafe {
         sys::napi_wrap(
@@ -347,7 +352,7 @@ pub(crate) fn wrap<T: Send + Sync + 'static>(
     };
     if wrapped != sys::Status::napi_ok {
         // SAFETY: the reference was not handed to Node.
-        drop(unsafe { Arc::from_raw(raw.cast::<T>().cast_const()) });
+        drop(unsafe { Rc::from_raw(raw.cast::<T>().cast_const()) });
         return Err(napi::Error::from_reason("could not wrap a limiter"));
     }
     // SAFETY: `object` is a live object of this environment.
@@ -360,8 +365,8 @@ pub(crate) fn wrap<T: Send + Sync + 'static>(
 /// The data [`wrap`]ped into `object`, if it is a tagged ratecell object.
 ///
 /// # Safety
-/// Every object tagged with [`TAG`] must have been wrapped by [`wrap`] with an `Arc<T>`.
-pub(crate) unsafe fn unwrap<T>(env: sys::napi_env, object: sys::napi_value) -> Option<Arc<T>> {
+/// Every object tagged with [`TAG`] must have been wrapped by [`wrap`] with an `Rc<T>`.
+pub(crate) unsafe fn unwrap<T>(env: sys::napi_env, object: sys::napi_value) -> Option<Rc<T>> {
     let mut tagged = false;
     // SAFETY: `env` and `object` come from the current call.
     let status =
@@ -370,15 +375,15 @@ pub(crate) unsafe fn unwrap<T>(env: sys::napi_env, object: sys::napi_value) -> O
         return None;
     }
     let mut raw = ptr::null_mut();
-    // SAFETY: a tagged object was wrapped by `wrap` with an `Arc<T>`.
+    // SAFETY: a tagged object was wrapped by `wrap` with an `Rc<T>`.
     if unsafe { sys::napi_unwrap(env, object, &raw mut raw) } != sys::Status::napi_ok {
         return None;
     }
     let raw = raw.cast::<T>().cast_const();
     // SAFETY: take a new strong reference; the wrapper keeps its own.
     unsafe {
-        Arc::increment_strong_count(raw);
-        Some(Arc::from_raw(raw))
+        Rc::increment_strong_count(raw);
+        Some(Rc::from_raw(raw))
     }
 }
 

@@ -69,7 +69,7 @@ pub(crate) fn create(
 }
 
 fn entry(call: &Call) -> &Entry {
-    // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+    // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
     unsafe { call.data::<Entry>() }
 }
 

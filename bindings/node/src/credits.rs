@@ -2,7 +2,7 @@
 
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, sys};
-use std::sync::Arc;
+use std::rc::Rc;
 
 use ratecell::{Credits, Limiter};
 
@@ -29,7 +29,7 @@ pub(crate) fn create(
     let policy = Limiter::from(Credits::new(budget));
     let entry = Entry {
         clock,
-        store: Store::Rate(Arc::new(store(
+        store: Store::Rate(Rc::new(store(
             policy,
             max_keys(&options).or_throw(env)?,
             when_full(&options).or_throw(env)?,
@@ -44,7 +44,7 @@ callback!(
     /// the table is full.
     top_up,
     |call| {
-        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let Store::Rate(store) = &entry.store else {
             return Err(JsError::internal("topUp on a limiter that is not Credits"));

@@ -8,10 +8,11 @@
 //! A store has one shard: a JavaScript limiter is used from one thread, so `maxKeys` is one
 //! exact global bound.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use ratecell::{
-    AllOf, AllOfDecision, Decision, Error, Keyed, KeyedAllOf, Limiter, Nanos, WhenFull,
+    AllOf, AllOfDecision, Decision, Error, HashSeed, Keyed, KeyedAllOf, Limiter, Nanos,
+    SingleThread, WhenFull,
 };
 
 use crate::call::{boolean, callback, number};
@@ -22,8 +23,9 @@ use crate::time::Clock;
 /// A stored key: a tag unit, then the string's UTF-16 code units.
 pub(crate) type Key = Box<[u16]>;
 
-/// The core store, keyed by [`Key`].
-pub(crate) type KeyedStore<A> = ratecell::KeyedStore<Key, A>;
+/// The core store, keyed by [`Key`], for one thread: Node calls every function of a
+/// JavaScript environment on that environment's one thread, so its stores need no locks.
+pub(crate) type KeyedStore<A> = ratecell::KeyedStore<Key, A, HashSeed, SingleThread>;
 
 /// Most members an `AllOf` combines.
 pub(crate) const ALL_OF_MEMBERS: usize = 8;
@@ -32,13 +34,13 @@ pub(crate) const ALL_OF_MEMBERS: usize = 8;
 pub(crate) enum Store {
     /// Every algorithm of the core's [`Limiter`]: GCRA, token bucket, windows, burst, credits.
     /// Shared, so that `AllOf`s can hold it as a member.
-    Rate(Arc<KeyedStore<Limiter>>),
+    Rate(Rc<KeyedStore<Limiter>>),
     /// An exact sliding log, sized at runtime.
-    Log(ratecell::SlidingLogStore<Key>),
+    Log(ratecell::SlidingLogStore<Key, HashSeed, SingleThread>),
     /// Concurrency leases, sized at runtime.
-    Leases(ratecell::ConcurrencyStore<Key>),
+    Leases(ratecell::ConcurrencyStore<Key, HashSeed, SingleThread>),
     /// Several limiters checked as one: the members' own stores.
-    AllOf(Box<[Arc<KeyedStore<Limiter>>]>),
+    AllOf(Box<[Rc<KeyedStore<Limiter>>]>),
 }
 
 /// Runs `$e` with `$s` bound to the store, whatever its algorithm (`AllOf` apart).
@@ -53,13 +55,13 @@ macro_rules! each_store {
     };
 }
 
-/// A new store: `max_keys` keys at most, a random hash seed, one shard.
+/// A new store: `max_keys` keys at most, a random hash seed, one shard, no locks.
 pub(crate) fn store<A: ratecell::Algorithm>(
     policy: A,
     max_keys: usize,
     when_full: WhenFull,
 ) -> KeyedStore<A> {
-    KeyedStore::new(policy, max_keys, when_full).with_shards(1)
+    KeyedStore::single_thread(policy, max_keys, when_full)
 }
 
 /// What a JavaScript limiter holds: its clock and its keys.
@@ -69,12 +71,15 @@ pub(crate) struct Entry {
 }
 
 impl Store {
-    fn check(&self, key: &[u16], now: Nanos, cost: u64) -> Result<Decision, Error> {
-        each_store!(self, s => s.check(key, now, cost).map(|k: Keyed| k.decision()),
+    /// Decides a request and writes the decision to the buffer. Writing it here, rather than
+    /// returning it, keeps the decision from being copied through every caller on the way out.
+    fn check(&self, key: &[u16], now: Nanos, cost: u64) -> Result<(), Error> {
+        each_store!(self, s => s.check(key, now, cost).map(|k: Keyed| decision::write(&k.decision())),
         all => {
             let costs = [cost; ALL_OF_MEMBERS];
             let d = check_all(all, key, now, costs.get(..all.len()).unwrap_or(&[]))?;
-            Ok(d.decision.decision)
+            decision::write(&d.decision.decision);
+            Ok(())
         })
     }
 
@@ -113,7 +118,7 @@ impl Store {
 /// Checks `key` in every member store, charging member `i` `costs[i]`; writes `refusedBy`
 /// (-1: none) and `tightest` in slots 5 and 6.
 pub(crate) fn check_all(
-    all: &[Arc<KeyedStore<Limiter>>],
+    all: &[Rc<KeyedStore<Limiter>>],
     key: &[u16],
     now: Nanos,
     costs: &[u64],
@@ -139,14 +144,12 @@ callback!(
     /// `check(key?, cost = 1)`: decides a request, writing the decision to the buffer.
     check,
     |call| {
-        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let cost = call.cost(1)?;
         let now = entry.clock.now();
-        let d = call
-            .with_key(0, |key| entry.store.check(key, now, cost))?
+        call.with_key(0, |key| entry.store.check(key, now, cost))?
             .map_err(JsError::core)?;
-        decision::write(&d);
         Ok(std::ptr::null_mut())
     }
 );
@@ -155,7 +158,7 @@ callback!(
     /// `peek(key?)`: the key's standing, recording nothing.
     peek,
     |call| {
-        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let now = entry.clock.now();
         let d = call.with_key(0, |key| entry.store.peek(key, now))?;
@@ -172,7 +175,7 @@ callback!(
     /// `reset(key?)`: forgets the key; whether it was stored.
     reset,
     |call| {
-        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let removed = call.with_key(0, |key| entry.store.reset(key))?;
         Ok(boolean(call.env, removed))
@@ -183,7 +186,7 @@ callback!(
     /// `size()`: how many keys are stored.
     size,
     |call| {
-        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let len = entry.store.len();
         Ok(number(call.env, len as f64))
@@ -194,7 +197,7 @@ callback!(
     /// `clear()`: forgets every key.
     clear,
     |call| {
-        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         entry.store.clear();
         Ok(std::ptr::null_mut())

@@ -1,7 +1,7 @@
 //! Creating limiters: options to a core policy in a keyed store, handed to JavaScript as an
 //! object of per-request functions (see [`crate::call`]) and a description of the policy.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use napi::bindgen_prelude::{FromNapiValue, JsValue, Unknown};
 use napi::{Env, sys};
@@ -157,7 +157,7 @@ pub(crate) fn bundle<'env>(
     description: &Description,
 ) -> napi::Result<Unknown<'env>> {
     let raw_env = env.raw();
-    let entry = Arc::new(entry);
+    let entry = Rc::new(entry);
     let mut object = std::ptr::null_mut();
     // SAFETY: `raw_env` is the live environment of the current call.
     unsafe { sys::napi_create_object(raw_env, &raw mut object) };
@@ -233,7 +233,7 @@ pub fn create_limiter<'env>(
     let when_full = when_full(&options).or_throw(env)?;
     let entry = Entry {
         clock,
-        store: Store::Rate(Arc::new(store(limiter, max_keys, when_full))),
+        store: Store::Rate(Rc::new(store(limiter, max_keys, when_full))),
     };
     let reservations: [(&str, Callback); 2] = [
         ("reserve", crate::token_bucket::reserve),

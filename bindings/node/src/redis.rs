@@ -119,7 +119,7 @@ pub fn redis_params<'env>(
     env: &'env Env,
     #[napi(ts_arg_type = "NativeLimiter")] limiter: Unknown<'env>,
 ) -> napi::Result<RedisParams> {
-    // SAFETY: every tagged object was wrapped with an `Arc<Entry>` by `bundle`.
+    // SAFETY: every tagged object was wrapped with an `Rc<Entry>` by `bundle`.
     let entry = unsafe { unwrap::<Entry>(env.raw(), limiter.value().value) }
         .ok_or_else(|| JsError::type_error("limiter must be a ratecell limiter".to_owned()))
         .or_throw(env)?;

@@ -33,8 +33,8 @@ fn null(env: sys::napi_env) -> sys::napi_value {
 /// The store of a token bucket's callback.
 fn bucket(
     call: &Call,
-) -> Result<&std::sync::Arc<crate::keyed::KeyedStore<ratecell::Limiter>>, JsError> {
-    // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+) -> Result<&std::rc::Rc<crate::keyed::KeyedStore<ratecell::Limiter>>, JsError> {
+    // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
     let entry = unsafe { call.data::<Entry>() };
     match &entry.store {
         Store::Rate(store) => Ok(store),
@@ -71,7 +71,7 @@ callback!(
     reserve,
     |call| {
         let store = bucket(call)?;
-        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let cost = call.cost(1)?;
         let max_wait = match call.arg(2) {
@@ -100,7 +100,7 @@ callback!(
     cancel,
     |call| {
         let store = bucket(call)?;
-        // SAFETY: limiter callbacks are created with an `Arc<Entry>`.
+        // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let value = call
             .arg(1)
