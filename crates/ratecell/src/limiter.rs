@@ -135,7 +135,9 @@ macro_rules! limiters {
                             _ => {
                                 let mut own = <$state>::default();
                                 let decision = Algorithm::check(policy, &mut own, now, cost)?;
-                                // As in `decide`: whatever the algorithm recorded is stored.
+                                // Whatever the algorithm records is stored: usually an
+                                // admitted request, but also the first refusal of a token
+                                // bucket that starts empty, which starts its refill.
                                 if own != <$state>::default() {
                                     *state = LimiterState::$variant(own);
                                 }
@@ -186,26 +188,10 @@ macro_rules! limiters {
                 now: Nanos,
                 cost: u64,
             ) -> Result<(Decision, LimiterState), Error> {
-                match self {
-                    $(
-                        Limiter::$variant(policy) => {
-                            let own = match state {
-                                LimiterState::$variant(own) => *own,
-                                _ => <$state>::default(),
-                            };
-                            let (decision, next) = Algorithm::decide(policy, &own, now, cost)?;
-                            // Whatever the algorithm records is stored: usually an admitted
-                            // request, but also the first refusal of a token bucket that
-                            // starts empty, which starts its refill.
-                            let next = if next == own {
-                                *state
-                            } else {
-                                LimiterState::$variant(next)
-                            };
-                            Ok((decision, next))
-                        }
-                    )+
-                }
+                // `check` on a copy: one place says what a check records.
+                let mut next = *state;
+                let decision = self.check(&mut next, now, cost)?;
+                Ok((decision, next))
             }
         }
     };
