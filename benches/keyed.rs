@@ -1,10 +1,13 @@
 //! The cost of one keyed decision: finding the key's state among 10,000 or 1,000,000, in the
-//! fixed table and in the thread-safe store, and of a new key arriving at a full table.
+//! fixed table and in the thread-safe store; of one key checked in turn, each check waiting
+//! for the one before, as a binding's calls do; and of a new key arriving at a full table.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ratecell::{Gcra, KeyedStore, KeyedTable, Nanos, Quota, WhenFull};
+use ratecell::{
+    Gcra, HashSeed, KeyedStore, KeyedTable, Limiter, Nanos, Quota, SingleThread, WhenFull,
+};
 
 mod support;
 use support::Keys;
@@ -95,6 +98,41 @@ fn stored_keys(c: &mut Criterion) {
     group.finish();
 }
 
+/// One string key checked over and over through the core's `Limiter` (as the Python and
+/// Node bindings do), each check's instant depending on the decision before it, so that no
+/// two checks overlap in the processor: the time of one check from start to end, which is
+/// what a binding's call waits for, rather than how many checks fit in a second.
+fn one_key_in_turn(c: &mut Criterion) {
+    let mut group = c.benchmark_group("keyed/one_key_in_turn");
+    group.throughput(Throughput::Elements(1));
+    let limiter = || Limiter::from(policy());
+    let shared: KeyedStore<Box<str>, Limiter> = KeyedStore::new(limiter(), 16, WhenFull::Evict);
+    let single: KeyedStore<Box<str>, Limiter, HashSeed, SingleThread> =
+        KeyedStore::single_thread(limiter(), 16, WhenFull::Evict);
+    // Each check one emission interval after the one before, so each is admitted and
+    // recorded, plus 1 ns if the one before was refused (never, but the processor cannot know).
+    let interval = 60_000_000_000 / 100;
+    let mut in_turn = |name: &str, check: &dyn Fn(Nanos) -> bool| {
+        // Criterion calls the routine more than once: the clock carries on between calls.
+        let mut at = 0_u64;
+        group.bench_function(name, |b| {
+            let mut refused = 0_u64;
+            b.iter(|| {
+                at += interval;
+                refused = u64::from(!check(Nanos::new(at + refused)));
+            });
+            assert_eq!(refused, 0, "every check is admitted");
+        });
+    };
+    in_turn("store_thread_safe", &|now| {
+        shared.check("api-key-0", now, 1).is_ok_and(|d| d.allowed())
+    });
+    in_turn("store_single_thread", &|now| {
+        single.check("api-key-0", now, 1).is_ok_and(|d| d.allowed())
+    });
+    group.finish();
+}
+
 fn new_keys(c: &mut Criterion) {
     let mut group = c.benchmark_group("keyed/new_key_at_full_table");
     group.throughput(Throughput::Elements(1));
@@ -112,5 +150,5 @@ fn new_keys(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stored_keys, new_keys);
+criterion_group!(benches, stored_keys, one_key_in_turn, new_keys);
 criterion_main!(benches);
