@@ -55,6 +55,8 @@ fmt-check: ## Check formatting
 
 clippy: ## Lint everything, warnings are errors
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	# The Python module as a wheel built with CPython 3.9 compiles it (the 3.9 stable ABI).
+	$(CARGO) clippy -p ratecell-python --features pyo3/abi3-py39 -- -D warnings
 
 test-rust: ## Rust unit, property and doc tests
 	$(CARGO) test --workspace

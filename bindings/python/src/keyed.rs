@@ -31,9 +31,7 @@ pub(crate) fn with_key<R>(
         return Ok(f(&[TAG_NONE]));
     };
     if let Ok(text) = key.cast::<PyString>() {
-        // The UTF-8 bytes straight from Python: one allocation, no copy into a Rust string.
-        let text = text.encode_utf8()?;
-        return Ok(tagged(TAG_STR, text.as_bytes(), f));
+        return str_key(text, f);
     }
     if let Ok(bytes) = key.cast::<PyBytes>() {
         return Ok(tagged(TAG_BYTES, bytes.as_bytes(), f));
@@ -54,6 +52,20 @@ pub(crate) fn with_key<R>(
         return Ok(f(&[TAG_NONE]));
     }
     Err(error::type_error("key", "a str, bytes, int or None", key))
+}
+
+/// A `str` key: its UTF-8 form, which the interpreter keeps with the string from 3.10 on
+/// (for an ASCII string it is the string's own storage), so nothing is allocated.
+#[cfg(any(Py_3_10, not(Py_LIMITED_API)))]
+fn str_key<R>(text: &Bound<'_, PyString>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    Ok(tagged(TAG_STR, text.to_str()?.as_bytes(), f))
+}
+
+/// A `str` key: its UTF-8 form, as a new `bytes` object (the stable ABI of 3.9 offers no
+/// access to the string's cached UTF-8).
+#[cfg(not(any(Py_3_10, not(Py_LIMITED_API))))]
+fn str_key<R>(text: &Bound<'_, PyString>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    Ok(tagged(TAG_STR, text.encode_utf8()?.as_bytes(), f))
 }
 
 /// The encoded key, owned (for a lease, which must name its key later).
