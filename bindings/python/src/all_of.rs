@@ -6,6 +6,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+use crate::decision::Spare;
 use crate::error;
 use crate::limiter::{Kind, RateLimiter};
 
@@ -81,6 +82,7 @@ impl AllOf {
             adverts: adverts.into_boxed_slice(),
             options: None,
             description: format!("AllOf of {}", descriptions.join(", ")),
+            spare: Spare::new(),
         };
         Ok(PyClassInitializer::from(base).add_subclass(AllOf {
             members: members.clone().unbind(),

@@ -101,12 +101,12 @@ impl Concurrency {
         };
         Bound::new(
             py,
-            Decision {
-                d: keyed.decision(),
-                at: now,
-                source: Source::Concurrency(slf.clone().unbind()),
+            Decision::new(
+                keyed.decision(),
+                now,
+                Source::Concurrency(slf.clone().unbind()),
                 extra,
-            },
+            ),
         )
     }
 
@@ -121,12 +121,12 @@ impl Concurrency {
         let d = with_key(key, |k| this.store.peek(k, now))?;
         Bound::new(
             slf.py(),
-            Decision {
+            Decision::new(
                 d,
-                at: now,
-                source: Source::Concurrency(slf.clone().unbind()),
-                extra: Extra::None,
-            },
+                now,
+                Source::Concurrency(slf.clone().unbind()),
+                Extra::None,
+            ),
         )
     }
 

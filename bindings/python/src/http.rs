@@ -58,7 +58,7 @@ impl Advert {
 fn unix_time(d: &Decision, now: Option<&Bound<'_, PyAny>>) -> PyResult<Nanos> {
     match now {
         Some(n) if !n.is_none() => nanos_from_seconds(n, "now", Invalid::Value),
-        _ => Ok(d.source.clock().unix_at(d.at)),
+        _ => Ok(d.source.clock().unix_at(d.at())),
     }
 }
 
@@ -129,10 +129,10 @@ pub(crate) fn body(
     now: Option<&Bound<'_, PyAny>>,
     message: Option<&str>,
 ) -> PyResult<Option<String>> {
-    if d.d.allowed {
+    if d.d().allowed {
         return Ok(None);
     }
-    if d.d.retry_after == Nanos::MAX {
+    if d.d().retry_after == Nanos::MAX {
         let body = match message {
             Some(m) => InsufficientCredits::with_message(m).to_string(),
             None => InsufficientCredits::new().to_string(),

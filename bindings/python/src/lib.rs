@@ -10,7 +10,9 @@
 //! Every class is a frozen pyclass whose state is behind the core's own locks (the keyed
 //! stores are sharded mutexes), so limiters are safe to share between threads, also on
 //! free-threaded Python. No call releases the GIL: every operation is a few hundred
-//! nanoseconds, less than detaching and re-attaching would cost.
+//! nanoseconds, less than detaching and re-attaching would cost. Under the GIL a limiter also
+//! fills in the `Decision` it returned last again once its caller has dropped it
+//! (`decision::Spare`), so a check in a loop allocates nothing.
 
 use pyo3::prelude::*;
 

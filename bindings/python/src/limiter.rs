@@ -7,9 +7,10 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyInt, PyList, PyModule, PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
 use ratecell::{AllOf, KeyedStore, Limiter, Nanos, SlidingLogStore};
 
-use crate::decision::{Decision, Extra, Source};
+use crate::decision::{Decision, Extra, Source, Spare};
 use crate::error;
 use crate::http::Advert;
 use crate::keyed::{Key, StoreOptions, with_key};
@@ -139,6 +140,8 @@ pub(crate) struct RateLimiter {
     pub(crate) options: Option<StoreOptions>,
     /// For `repr`.
     pub(crate) description: String,
+    /// The `Decision` returned last, filled in again when its caller has dropped it.
+    pub(crate) spare: Spare,
 }
 
 impl RateLimiter {
@@ -152,6 +155,7 @@ impl RateLimiter {
             adverts: Box::new([advert]),
             options: Some(options.store),
             description,
+            spare: Spare::new(),
         }
     }
 
@@ -176,12 +180,7 @@ impl RateLimiter {
     ) -> PyResult<Bound<'py, Decision>> {
         Bound::new(
             slf.py(),
-            Decision {
-                d,
-                at,
-                source: Source::Rate(slf.clone().unbind()),
-                extra,
-            },
+            Decision::new(d, at, Source::Rate(slf.clone().unbind()), extra),
         )
     }
 
@@ -190,12 +189,14 @@ impl RateLimiter {
         keyed: ratecell::Keyed,
         at: Nanos,
     ) -> PyResult<Bound<'py, Decision>> {
-        let extra = if keyed.is_full() {
-            Extra::Full
-        } else {
-            Extra::None
-        };
-        RateLimiter::decision(slf, keyed.decision(), at, extra)
+        if keyed.is_full() {
+            return RateLimiter::decision(slf, keyed.decision(), at, Extra::Full);
+        }
+        slf.get()
+            .spare
+            .decision(slf.py(), keyed.decision(), at, || {
+                Source::Rate(slf.clone().unbind())
+            })
     }
 }
 
@@ -385,5 +386,13 @@ impl RateLimiter {
 
     fn __repr__(&self) -> String {
         format!("<{}>", self.description)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.spare.traverse(&visit)
+    }
+
+    fn __clear__(&self) {
+        self.spare.clear();
     }
 }

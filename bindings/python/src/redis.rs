@@ -12,7 +12,7 @@ use ratecell::{
 };
 
 use crate::concurrency::Concurrency;
-use crate::decision::{Decision, Extra, Source};
+use crate::decision::{Decision, Extra, Source, Spare};
 use crate::error;
 use crate::http::Advert;
 use crate::limiter::{Kind, Options, RateLimiter};
@@ -253,6 +253,7 @@ pub(crate) fn _redis_shared<'py>(
         adverts: Box::new([advert]),
         options: Some(store),
         description: format!("fallback {numerator}/{denominator} of {}", this.description),
+        spare: Spare::new(),
     };
     Ok(Bound::new(py, fallback)?.into_any())
 }
@@ -298,15 +299,7 @@ pub(crate) fn _redis_decision<'py>(
     } else {
         Extra::None
     };
-    Bound::new(
-        py,
-        Decision {
-            d,
-            at,
-            source,
-            extra,
-        },
-    )
+    Bound::new(py, Decision::new(d, at, source, extra))
 }
 
 /// `seconds` (an int, float or timedelta) in whole nanoseconds, converted as every limiter

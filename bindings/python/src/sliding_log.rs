@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use ratecell::{KeyedStore, Quota, SizedSlidingLog};
 
+use crate::decision::Spare;
 use crate::error;
 use crate::http::Advert;
 use crate::limiter::{Kind, Options, RateLimiter};
@@ -39,6 +40,7 @@ impl SlidingLog {
             kind: Kind::Log(store),
             adverts: Box::new([Advert::rate(options.name.clone(), &quota)]),
             description: format!("SlidingLog {quota} name={:?}", options.name),
+            spare: Spare::new(),
             clock: options.clock,
             options: Some(options.store),
         };
