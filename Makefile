@@ -57,6 +57,9 @@ clippy: ## Lint everything, warnings are errors
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	# The Python module as a wheel built with CPython 3.9 compiles it (the 3.9 stable ABI).
 	$(CARGO) clippy -p ratecell-python --features pyo3/abi3-py39 -- -D warnings
+	# ... and as built for a free-threaded CPython (no GIL), in a target directory of its own.
+	PYO3_CONFIG_FILE=$(CURDIR)/bindings/python/build-config/free-threaded-3.14.txt \
+		CARGO_TARGET_DIR=$(CURDIR)/target/free-threaded $(CARGO) clippy -p ratecell-python -- -D warnings
 
 test-rust: ## Rust unit, property and doc tests
 	$(CARGO) test --workspace

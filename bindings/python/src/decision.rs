@@ -277,7 +277,7 @@ impl Spare {
 
     /// A `Decision` without extras from `source`: the spare one with new numbers when only
     /// this slot refers to it, else a new one, which becomes the spare.
-    #[cfg(not(Py_GIL_DISABLED))]
+    #[cfg_attr(Py_GIL_DISABLED, expect(clippy::unused_self, reason = "no spare without a GIL"))]
     pub(crate) fn decision<'py>(
         &self,
         py: Python<'py>,
@@ -285,40 +285,48 @@ impl Spare {
         at: Nanos,
         source: impl FnOnce() -> Source,
     ) -> PyResult<Bound<'py, Decision>> {
-        // SAFETY: the GIL is held and no Python code runs while this borrow lives.
-        let spare = unsafe { &*self.0.get() };
-        if let Some(spare) = spare
-            // SAFETY: `spare` is a live object.
-            && unsafe { pyo3::ffi::Py_REFCNT(spare.as_ptr()) } == 1
-        {
-            let decision = spare.get();
-            // SAFETY: with the GIL held, a reference count of 1 is this slot's own reference:
-            // no one else can read the numbers being replaced (see `Renewable`).
-            unsafe {
-                *decision.d.0.get() = d;
-                *decision.at.0.get() = at;
-            }
-            return Ok(spare.bind(py).clone());
+        #[cfg(not(Py_GIL_DISABLED))]
+        if let Some(renewed) = self.renew(py, d, at) {
+            return Ok(renewed);
         }
         let fresh = Bound::new(py, Decision::new(d, at, source(), Extra::None))?;
-        // SAFETY: as above; no borrow of the slot lives across the allocation, during which
-        // the collector may have read it.
-        let previous = unsafe { (*self.0.get()).replace(fresh.clone().unbind()) };
-        // Dropped after the slot is written: freeing it may run Python code.
-        drop(previous);
+        #[cfg(not(Py_GIL_DISABLED))]
+        self.keep(&fresh);
         Ok(fresh)
     }
 
-    /// A new `Decision` without extras from `source` (free-threaded builds keep no spare).
-    #[cfg(Py_GIL_DISABLED)]
-    pub(crate) fn decision<'py>(
+    /// The spare with new numbers, when only this slot refers to it.
+    #[cfg(not(Py_GIL_DISABLED))]
+    fn renew<'py>(
         &self,
         py: Python<'py>,
         d: ratecell::Decision,
         at: Nanos,
-        source: impl FnOnce() -> Source,
-    ) -> PyResult<Bound<'py, Decision>> {
-        Bound::new(py, Decision::new(d, at, source(), Extra::None))
+    ) -> Option<Bound<'py, Decision>> {
+        // SAFETY: the GIL is held and no Python code runs while this borrow lives.
+        let spare = unsafe { &*self.0.get() }.as_ref()?;
+        // SAFETY: `spare` is a live object.
+        if unsafe { pyo3::ffi::Py_REFCNT(spare.as_ptr()) } != 1 {
+            return None;
+        }
+        let decision = spare.get();
+        // SAFETY: with the GIL held, a reference count of 1 is this slot's own reference: no
+        // one else can read the numbers being replaced (see `Renewable`).
+        unsafe {
+            *decision.d.0.get() = d;
+            *decision.at.0.get() = at;
+        }
+        Some(spare.bind(py).clone())
+    }
+
+    /// Keeps `fresh` as the spare.
+    #[cfg(not(Py_GIL_DISABLED))]
+    fn keep(&self, fresh: &Bound<'_, Decision>) {
+        // SAFETY: the GIL is held and no Python code runs while the slot is written (the
+        // collector may have read it during the allocation before).
+        let previous = unsafe { (*self.0.get()).replace(fresh.clone().unbind()) };
+        // Dropped after the slot is written: freeing it may run Python code.
+        drop(previous);
     }
 
     /// For the owner's `__traverse__`: the spare refers to its owner.
