@@ -63,6 +63,31 @@ proptest! {
         }
     }
 
+    /// Periods near the end of `u64` nanoseconds (a multiple of the limit, so that the quota is
+    /// valid), so that the previous count times the period exceeds 64 bits: the 128-bit
+    /// arithmetic the core falls back to there decides as the model does. Instants anywhere
+    /// in `u64` time, in arrival order or sorted.
+    #[test]
+    fn every_decision_matches_the_reference_model_beyond_64_bit_products(
+        limit in 2_u64..=12,
+        multiple in (1_u64 << 58)..(1_u64 << 60),
+        mut requests in prop::collection::vec((any::<u64>(), 0_u64..=13), 1..=32),
+        sorted in any::<bool>(),
+    ) {
+        let period = limit * multiple;
+        if sorted {
+            requests.sort_unstable();
+        }
+        let window = policy(limit, period);
+        let mut reference = model::SlidingWindow::new(limit, period);
+        let mut state = SlidingWindowState::default();
+        for (i, &(now, cost)) in requests.iter().enumerate() {
+            let core = window.check(&mut state, Nanos::new(now), cost);
+            let expected = reference.check(now, cost);
+            prop_assert!(same(core, expected), "request {i} ({cost} at {now}): {core:?} != {expected:?}");
+        }
+    }
+
     #[test]
     fn remaining_retry_after_and_reset_after_are_exact(t in traffic(12, 100, 32, true)) {
         let Traffic { limit, period, requests } = t;
@@ -145,6 +170,33 @@ proptest! {
             window_properties::decision_is_well_formed(&window, &before, &state, cost, result)?;
             let _ = window.peek(&state, Nanos::new(now));
             let _ = window.is_fresh(&state, Nanos::new(now));
+        }
+    }
+}
+
+/// A window whose previous count times the period exceeds 64 bits: `remaining`,
+/// `retry_after` and `reset_after` come from the 128-bit arithmetic and match the model.
+#[test]
+fn products_beyond_64_bits_decide_as_the_model() {
+    let (limit, period) = (3_u64, 3_u64 << 61);
+    let window = policy(limit, period);
+    let mut reference = model::SlidingWindow::new(limit, period);
+    let mut state = SlidingWindowState::default();
+    assert!(same(
+        window.check(&mut state, Nanos::ZERO, limit),
+        reference.check(0, limit)
+    ));
+    assert!(u128::from(limit) * u128::from(period) > u128::from(u64::MAX));
+    for offset in [0, 1, period / 3, period / 2, period - 1] {
+        let now = period + offset;
+        for cost in 1..=limit {
+            let mut probe = state;
+            let core = window.check(&mut probe, Nanos::new(now), cost);
+            let expected = reference.clone().check(now, cost);
+            assert!(
+                same(core, expected),
+                "{cost} at {now}: {core:?} != {expected:?}"
+            );
         }
     }
 }

@@ -277,7 +277,10 @@ impl Spare {
 
     /// A `Decision` without extras from `source`: the spare one with new numbers when only
     /// this slot refers to it, else a new one, which becomes the spare.
-    #[cfg_attr(Py_GIL_DISABLED, expect(clippy::unused_self, reason = "no spare without a GIL"))]
+    #[cfg_attr(
+        Py_GIL_DISABLED,
+        expect(clippy::unused_self, reason = "no spare without a GIL")
+    )]
     pub(crate) fn decision<'py>(
         &self,
         py: Python<'py>,

@@ -276,20 +276,25 @@ impl SlidingWindow {
     /// The counts that apply at `max(now, stored start)`, rolled forward by whole windows.
     fn standing(&self, state: SlidingWindowState, now: u64) -> Standing {
         let p = self.period;
-        let (effective, previous, current) = if state.previous == 0 && state.current == 0 {
-            (now, 0, 0)
-        } else {
-            let effective = now.max(state.start);
-            // `effective >= state.start`, so the window index does not go back.
-            match (effective / p).saturating_sub(state.start / p) {
-                0 => (effective, state.previous, state.current),
-                1 => (effective, state.current, 0),
-                _ => (effective, 0, 0),
-            }
-        };
+        let fresh = state.previous == 0 && state.current == 0;
+        let effective = if fresh { now } else { now.max(state.start) };
         let elapsed = effective % p;
+        let start = effective - elapsed;
+        // How many windows `effective` lies after the stored one, compared rather than
+        // divided: `⌊stored / p⌋ = ⌊effective / p⌋` exactly when `stored >= start`, and one
+        // less exactly when `start - p <= stored < start` (`effective >= stored`, so the
+        // window index does not go back).
+        let (previous, current) = if fresh {
+            (0, 0)
+        } else if state.start >= start {
+            (state.previous, state.current)
+        } else if start >= p.get() && state.start >= start - p.get() {
+            (state.current, 0)
+        } else {
+            (0, 0)
+        };
         Standing {
-            start: effective - elapsed,
+            start,
             elapsed,
             previous,
             current,
@@ -323,10 +328,17 @@ impl SlidingWindow {
             (s.previous, s.current, state)
         };
 
-        // remaining: the largest r with P·(p - e) + (C + r)·p <= L·p.
-        let weighted = u128::from(previous) * (p - u128::from(s.elapsed));
-        let budget = (u128::from(limit) * p).saturating_sub(weighted) / p;
-        let remaining = u64::try_from(budget.saturating_sub(u128::from(current))).unwrap_or(0);
+        // remaining: the largest r with P·(p - e) + (C + r)·p <= L·p, that is
+        // r = L - ⌈P·(p - e) / p⌉ - C (when not negative).
+        let remaining = if previous == 0 {
+            limit.saturating_sub(current)
+        } else {
+            let weighted = u128::from(previous) * (p - u128::from(s.elapsed));
+            let faded = div_wide(weighted + p - 1, self.period.get());
+            u64::try_from(u128::from(limit).saturating_sub(faded))
+                .unwrap_or(0)
+                .saturating_sub(current)
+        };
 
         let retry_after = if allowed {
             Nanos::ZERO
@@ -377,12 +389,23 @@ fn first_fit(
         return Some(from);
     }
     // previous·(period - e) <= spare·period  <=>  period - e <= ⌊spare·period / previous⌋.
-    let reach = (spare * period) / u128::from(previous);
+    let reach = div_wide(spare * period, previous);
     let earliest = period.saturating_sub(reach).max(u128::from(from));
     if earliest < period {
         u64::try_from(earliest).ok()
     } else {
         None
+    }
+}
+
+/// `n / d` with the processor's 64-bit division when `n` fits in 64 bits, as it does for
+/// every quota up to `u64::MAX` nanoseconds of `limit · period` (a 128-bit division is a
+/// library call several times slower). `d` is not zero.
+#[inline]
+fn div_wide(n: u128, d: u64) -> u128 {
+    match u64::try_from(n) {
+        Ok(n) => u128::from(n / d),
+        Err(_) => n / u128::from(d),
     }
 }
 
