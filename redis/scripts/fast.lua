@@ -159,6 +159,17 @@ do
       end
       return secs, tonumber(t[2]) * 1000
     end
+
+    -- The instant (as `clock`) and `key`'s stored `...` fields (an `HMGET`); nil when the
+    -- instant cannot be read.
+    local function read(key, ...)
+      local ns, nn = clock()
+      if not ns then
+        return nil
+      end
+      return ns, nn, call('HMGET', key, ...)
+    end
+
     -- After a write: the key lives until it is fresh again, `(s, n)` from now, in whole
     -- milliseconds rounded up, plus one, and at least floor_ms (lib.lua's expire).
     local function expire(key, s, n)
@@ -250,11 +261,11 @@ do
       if not interval then
         return nil
       end
-      local ns, nn = clock()
+      local ns, nn, raw = read(key, 'tat')
       if not ns then
         return nil
       end
-      local ts, tn = stored_instant(call('HMGET', key, 'tat')[1])
+      local ts, tn = stored_instant(raw[1])
       if not ts then
         return nil
       end
@@ -277,11 +288,10 @@ do
           and cost <= limit) then
         return nil
       end
-      local ns, nn = clock()
+      local ns, nn, raw = read(key, 'start', 'count')
       if not ns then
         return nil
       end
-      local raw = call('HMGET', key, 'start', 'count')
       local ss, sn = stored_instant(raw[1])
       local count = stored_count(raw[2])
       if not (ss and count) then
@@ -599,11 +609,10 @@ do
       if not (interval and (empty == '0' or empty == '1') and (op == 'check' or max_wait)) then
         return nil
       end
-      local ns, nn = clock()
+      local ns, nn, raw = read(key, 'full_at', 'latest', 'serial')
       if not ns then
         return nil
       end
-      local raw = call('HMGET', key, 'full_at', 'latest', 'serial')
       local fs, fn = stored_instant(raw[1])
       local ls, ln = stored_instant(raw[2])
       local serial = stored_count(raw[3])
@@ -693,11 +702,10 @@ do
       if not (hold > 0 and peak_tolerance < SMALL and cost <= capacity) then
         return nil
       end
-      local ns, nn = clock()
+      local ns, nn, raw = read(key, 'sustained', 'peak')
       if not ns then
         return nil
       end
-      local raw = call('HMGET', key, 'sustained', 'peak')
       local ss, sn = stored_instant(raw[1])
       local ps, pn = stored_instant(raw[2])
       if not (ss and ps) then
@@ -745,11 +753,10 @@ do
           and limit * period < SMALL) then
         return nil
       end
-      local ns, nn = clock()
+      local ns, nn, raw = read(key, 'start', 'previous', 'current')
       if not ns then
         return nil
       end
-      local raw = call('HMGET', key, 'start', 'previous', 'current')
       local ss, sn = stored_instant(raw[1])
       local stored_previous, stored_current = stored_count(raw[2]), stored_count(raw[3])
       if not (ss and stored_previous and stored_current and stored_previous <= limit
@@ -843,11 +850,10 @@ do
       if not (budget and cost) then
         return nil
       end
-      local ns, nn = clock()
+      local ns, nn, raw = read(key, 'used', 'added')
       if not ns then
         return nil
       end
-      local raw = call('HMGET', key, 'used', 'added')
       local used, added = stored_count(raw[1]), stored_count(raw[2])
       if not (used and added) then
         return nil
@@ -897,11 +903,10 @@ do
           and period < SMALL and capacity >= 1 and cost <= limit) then
         return nil
       end
-      local ns, nn = clock()
+      local ns, nn, h = read(key, 'head', 'len', 'total')
       if not ns then
         return nil
       end
-      local h = call('HMGET', key, 'head', 'len', 'total')
       local head, len, total = stored_count(h[1]), stored_count(h[2]), stored_count(h[3])
       if not (head and len and total) then
         return nil
