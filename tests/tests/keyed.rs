@@ -94,6 +94,29 @@ fn step(
     Ok(())
 }
 
+/// Replays `steps` on `table` and on the model of the same GCRA policy, comparing each.
+fn replay(
+    table: &mut impl Table,
+    (limit, period, burst): (u64, u64, u64),
+    evict: bool,
+    steps: Vec<(u64, u64, u64)>,
+) -> Result<(), TestCaseError> {
+    let mut model = Model::new(ModelGcra::new(limit, period, burst), CAP, evict);
+    for s in steps {
+        step(table, &mut model, CAP, s)?;
+    }
+    Ok(())
+}
+
+/// What a full table does, as the tests draw it.
+fn when_full(evict: bool) -> WhenFull {
+    if evict {
+        WhenFull::Evict
+    } else {
+        WhenFull::FailClosed
+    }
+}
+
 /// Requests `(key, now, cost)` at non-decreasing instants.
 fn requests(period: u64, burst: u64) -> impl Strategy<Value = Vec<(u64, u64, u64)>> {
     prop::collection::vec((0..8_u64, 0..period, 0..=burst + 1), 1..120).prop_map(|steps| {
@@ -126,13 +149,9 @@ proptest! {
         evict in any::<bool>(),
         steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(p, b)),
     ) {
-        let policy = if evict { WhenFull::Evict } else { WhenFull::FailClosed };
         let mut table: KeyedTable<u64, Gcra, CAP> =
-            KeyedTable::with_hasher(gcra(limit, period, burst), policy, HashSeed::new(limit));
-        let mut model = Model::new(ModelGcra::new(limit, period, burst), CAP, evict);
-        for s in steps {
-            step(&mut table, &mut model, CAP, s)?;
-        }
+            KeyedTable::with_hasher(gcra(limit, period, burst), when_full(evict), HashSeed::new(limit));
+        replay(&mut table, (limit, period, burst), evict, steps)?;
     }
 
     #[test]
@@ -141,12 +160,8 @@ proptest! {
         evict in any::<bool>(),
         steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(p, b)),
     ) {
-        let policy = if evict { WhenFull::Evict } else { WhenFull::FailClosed };
-        let mut store = KeyedStore::new(gcra(limit, period, burst), CAP, policy).with_shards(1);
-        let mut model = Model::new(ModelGcra::new(limit, period, burst), CAP, evict);
-        for s in steps {
-            step(&mut store, &mut model, CAP, s)?;
-        }
+        let mut store = KeyedStore::new(gcra(limit, period, burst), CAP, when_full(evict)).with_shards(1);
+        replay(&mut store, (limit, period, burst), evict, steps)?;
     }
 
     #[test]
@@ -155,13 +170,9 @@ proptest! {
         evict in any::<bool>(),
         steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(p, b)),
     ) {
-        let policy = if evict { WhenFull::Evict } else { WhenFull::FailClosed };
         let mut store: KeyedStore<u64, Gcra, HashSeed, SingleThread> =
-            KeyedStore::single_thread(gcra(limit, period, burst), CAP, policy);
-        let mut model = Model::new(ModelGcra::new(limit, period, burst), CAP, evict);
-        for s in steps {
-            step(&mut store, &mut model, CAP, s)?;
-        }
+            KeyedStore::single_thread(gcra(limit, period, burst), CAP, when_full(evict));
+        replay(&mut store, (limit, period, burst), evict, steps)?;
     }
 
     #[test]

@@ -166,8 +166,8 @@ impl Decision {
     /// when no wait helps.
     #[getter]
     fn retry_after_secs(&self) -> Option<u64> {
-        (!self.d().allowed && self.d().retry_after != Nanos::MAX)
-            .then(|| self.d().retry_after_secs())
+        let d = self.d();
+        (!d.allowed && d.retry_after != Nanos::MAX).then(|| d.retry_after_secs())
     }
 
     /// The response header fields for this decision in `style` (`"ietf"`, `"draft-8"`,
@@ -240,7 +240,7 @@ impl Decision {
 /// A field of a `Decision` that [`Spare`] may give a new value, read through `get`.
 struct Renewable<T>(UnsafeCell<T>);
 
-// SAFETY: a `Renewable` is written only by `Spare::decision`, in builds with a GIL, while it
+// SAFETY: a `Renewable` is written only by `Spare::renew`, in builds with a GIL, while it
 // holds the GIL and the only reference to the `Decision`: no other thread, and no borrow
 // (every borrow of a `Decision` comes from a reference someone holds), reads it meanwhile.
 unsafe impl<T: Send> Sync for Renewable<T> {}
@@ -258,8 +258,8 @@ impl<T> Renewable<T> {
 
 /// The `Decision` a limiter returned last, kept so that the next check can fill it in again
 /// when nothing else refers to it any more (its caller dropped it), as the interpreter's own
-/// `zip` reuses its result tuple. A check whose result is dropped, the common case, then allocates no object:
-/// about a fifth of a check's time.
+/// `zip` reuses its result tuple. A check whose result is dropped, the common case, then
+/// allocates no object, which was about a fifth of a check's time.
 ///
 /// Only in builds with a GIL: the GIL is what makes the reference count a proof that nothing
 /// else holds the object. Free-threaded builds allocate every `Decision`.
