@@ -17,7 +17,7 @@ use governor::RateLimiter;
 use governor::clock::FakeRelativeClock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
-use ratecell::{Gcra, KeyedStore, KeyedTable, Nanos, Quota, WhenFull};
+use ratecell::{CompactTable, Gcra, KeyedStore, KeyedTable, Nanos, Quota, WhenFull};
 
 /// The system allocator, counting the bytes it currently hands out.
 struct Counting;
@@ -122,6 +122,20 @@ fn store(n: usize, build: impl FnOnce() -> KeyedStore<u64, Gcra>) -> f64 {
     bytes as f64 / n as f64
 }
 
+/// Bytes per key of a `CompactTable` for `n` keys holding `n` keys.
+fn compact(n: usize) -> f64 {
+    let (table, bytes) = measured(|| {
+        let mut table: CompactTable<u64, Gcra> = CompactTable::new(ours(), n, WhenFull::FailClosed);
+        for key in 0..n as u64 {
+            let d = table.check(key, Nanos::ZERO, 1);
+            assert!(d.expect("cost within capacity").allowed());
+        }
+        table
+    });
+    assert_eq!(table.len(), n);
+    bytes as f64 / n as f64
+}
+
 /// Bytes per key of governor's default keyed limiter holding `n` keys.
 fn governor(n: usize) -> f64 {
     let (limiter, bytes) = measured(|| {
@@ -156,6 +170,7 @@ fn rows_for<const N: usize>() -> Vec<Row> {
     };
     vec![
         row("KeyedTable", table::<N>()),
+        row(&format!("CompactTable, max_keys {N}"), compact(N)),
         row(
             &format!("KeyedStore, max_keys {}", 2 * N),
             store(N, || KeyedStore::new(ours(), 2 * N, WhenFull::FailClosed)),

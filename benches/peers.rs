@@ -29,7 +29,10 @@ use governor::clock::{Clock as _, FakeRelativeClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::state::{InMemoryState, NotKeyed};
-use ratecell::{AtomicGcra, Gcra, GcraState, KeyedStore, KeyedTable, Nanos, Quota, WhenFull};
+use ratecell::{
+    AtomicGcra, CompactTable, Gcra, GcraState, HashSeed, KeyedStore, KeyedTable, Nanos, Quota,
+    WhenFull,
+};
 
 mod support;
 use support::Keys;
@@ -314,15 +317,21 @@ fn keyed<const N: usize>(c: &mut Criterion) {
     // Room to spare, as a deployment would size it: each shard holds an equal share of
     // `max_keys`, and random keys do not spread exactly evenly.
     let store: KeyedStore<u64, Gcra> = KeyedStore::new(ours(), 2 * N, WhenFull::FailClosed);
+    // Sized for exactly `N` keys: the size its memory figure is measured at.
+    let mut compact: CompactTable<u64, Gcra> =
+        CompactTable::with_hasher(ours(), N, WhenFull::FailClosed, HashSeed::new(0));
     let limiter: Keyed = RateLimiter::new(theirs(), DefaultKeyedStateStore::default(), ManualTime);
     let burst = NonZeroU32::new(BURST).expect("non-zero");
     for key in 0..N as u64 {
         let d = store.check(&key, Nanos::ZERO, u64::from(BURST));
         assert!(d.expect("cost within capacity").allowed());
+        let d = compact.check(key, Nanos::ZERO, u64::from(BURST));
+        assert!(d.expect("cost within capacity").allowed());
         assert!(matches!(limiter.check_key_n(&key, burst), Ok(Ok(()))));
     }
 
     let (mut table_keys, mut store_keys, mut their_keys) = (Keys(1), Keys(1), Keys(1));
+    let mut compact_keys = Keys(1);
     let mut table_check = || {
         let key = table_keys.next_below(N);
         let d = black_box(table.check(key, now(), 1));
@@ -331,6 +340,11 @@ fn keyed<const N: usize>(c: &mut Criterion) {
     let mut store_check = || {
         let key = store_keys.next_below(N);
         let d = black_box(store.check(&key, now(), 1));
+        d.is_ok_and(|d| d.allowed())
+    };
+    let mut compact_check = || {
+        let key = compact_keys.next_below(N);
+        let d = black_box(compact.check(key, now(), 1));
         d.is_ok_and(|d| d.allowed())
     };
     let mut their_check = || {
@@ -347,6 +361,7 @@ fn keyed<const N: usize>(c: &mut Criterion) {
             ("governor", &mut their_check),
             ("ratecell KeyedTable", &mut table_check),
             ("ratecell KeyedStore", &mut store_check),
+            ("ratecell CompactTable", &mut compact_check),
         ],
     );
 
@@ -355,6 +370,13 @@ fn keyed<const N: usize>(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     bench_tallied(&mut group, "ratecell_table", step, start, &mut table_check);
     bench_tallied(&mut group, "ratecell_store", step, start, &mut store_check);
+    bench_tallied(
+        &mut group,
+        "ratecell_compact",
+        step,
+        start,
+        &mut compact_check,
+    );
     bench_tallied(&mut group, "governor", step, start, &mut their_check);
     bench_clock(&mut group, step);
     group.finish();

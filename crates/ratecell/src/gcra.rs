@@ -35,6 +35,7 @@
 //! - A clock that steps backwards never admits more: `tat` is absolute, so an earlier `now`
 //!   only makes `new_tat - B*T <= now` harder to satisfy.
 
+use core::hint;
 use core::num::NonZeroU64;
 
 use crate::decision::Decision;
@@ -245,12 +246,31 @@ impl Gcra {
         Nanos::new(ticks.div_ceil(self.scale.get()))
     }
 
-    /// The transition for `cost <= burst`, with `now` already in ticks.
+    /// The transition for `cost <= burst`, with `now` already in ticks: the same numbers as
+    /// [`admit`](Self::admit) then [`conclude`](Self::conclude), computed for both outcomes
+    /// and chosen between without a branch. Whether a request is admitted is as hard to guess
+    /// as the traffic, and a wrong guess costs a processor more than computing both: in a
+    /// keyed table, where each check waits for its key's memory, it also keeps the next
+    /// check from starting early.
     #[inline]
     fn decide_in_capacity(&self, state: GcraState, now: u64, cost: u64) -> (Decision, GcraState) {
-        let stored = self.admit(state.0, now, cost);
-        let decision = self.conclude(state.0, now, cost, stored);
-        (decision, GcraState(stored.unwrap_or(state.0)))
+        let tat = state.0;
+        // u128: `max(tat, now) + cost*T` may exceed u64 near the horizon; no overflow here
+        // since each term is below 2^64.
+        let increment = u128::from(cost).saturating_mul(u128::from(self.interval.get()));
+        let new_tat = u128::from(tat.max(now)).saturating_add(increment);
+        let latest = u128::from(now).saturating_add(u128::from(self.tolerance));
+        let storable = u64::try_from(new_tat);
+        let allowed = new_tat <= latest && storable.is_ok();
+        let new_tat = storable.unwrap_or(u64::MAX);
+        let stored = hint::select_unpredictable(allowed && cost != 0, new_tat, tat);
+        // Denied: the same request fits once `now` reaches `new_tat - B*T` (positive, as
+        // denied means `new_tat > now + tolerance`). Beyond the horizon it never does.
+        let wait = self.ceil_nanos(new_tat.saturating_sub(self.tolerance).saturating_sub(now));
+        let wait = hint::select_unpredictable(storable.is_ok(), wait, Nanos::MAX);
+        let retry_after = hint::select_unpredictable(allowed, Nanos::ZERO, wait);
+        let decision = self.standing(allowed, stored, now, retry_after);
+        (decision, GcraState(stored))
     }
 
     /// The first half of the transition for `cost <= burst` from `tat` at `now` (ticks): the
@@ -259,6 +279,7 @@ impl Gcra {
     /// publishes the state in between, so that its compare-and-swap window stays short.
     ///
     /// [`AtomicGcra`]: crate::AtomicGcra
+    #[cfg(target_has_atomic = "64")]
     #[inline]
     pub(crate) fn admit(&self, tat: u64, now: u64, cost: u64) -> Option<u64> {
         // u128: `max(tat, now) + cost*T` may exceed u64 near the horizon; no overflow here
@@ -275,8 +296,8 @@ impl Gcra {
 
     /// [`admit`](Self::admit) in u64 where nothing can overflow (far from the horizon: the
     /// same comparisons, the same result), falling back to it elsewhere. Shorter between an
-    /// [`AtomicGcra`]'s load and its compare-and-swap; the keyed tables keep `admit`, which
-    /// measured faster inside their lookups.
+    /// [`AtomicGcra`]'s load and its compare-and-swap. (The keyed tables decide in 128-bit
+    /// arithmetic, without branches, which measured faster inside their lookups.)
     ///
     /// [`AtomicGcra`]: crate::AtomicGcra
     #[cfg(target_has_atomic = "64")]
@@ -300,6 +321,7 @@ impl Gcra {
 
     /// The second half of the transition: the decision for `cost <= burst` from `tat` at `now`
     /// (ticks), given what [`admit`](Self::admit) returned for the same arguments.
+    #[cfg(target_has_atomic = "64")]
     #[inline]
     pub(crate) fn conclude(&self, tat: u64, now: u64, cost: u64, stored: Option<u64>) -> Decision {
         if let Some(stored) = stored {

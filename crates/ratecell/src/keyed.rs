@@ -95,6 +95,8 @@
 //! ```
 
 #[cfg(feature = "std")]
+mod compact;
+#[cfg(feature = "std")]
 mod dynamic;
 mod hash;
 #[cfg(feature = "std")]
@@ -109,6 +111,8 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
+#[cfg(feature = "std")]
+pub use compact::CompactTable;
 #[cfg(feature = "std")]
 pub use dynamic::DynKeyedStore;
 pub use hash::{HashSeed, SeededHasher};

@@ -339,7 +339,7 @@ pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 #[cfg(feature = "std")]
 pub use keyed::{
-    ConcurrencyStore, DynKeyedStore, KeyedAllOf, KeyedStore, Locking, SingleThread,
+    CompactTable, ConcurrencyStore, DynKeyedStore, KeyedAllOf, KeyedStore, Locking, SingleThread,
     SlidingLogStore, ThreadSafe,
 };
 pub use keyed::{HashSeed, Keyed, KeyedTable, WhenFull};
