@@ -92,8 +92,9 @@
 //! # Keyed limiters
 //!
 //! One policy, a state per key, in bounded memory: [`KeyedTable`] holds `N` keys without
-//! allocation (32 bytes per GCRA key), [`KeyedStore`] (with `std`) is shared between threads.
-//! A key back to fresh is reclaimed on its own; a full table fails closed or evicts
+//! allocation (32 bytes per GCRA key), [`KeyedStore`] (with `std`) is shared between threads,
+//! and [`CompactTable`] (with `std`) holds millions of keys in 17 bytes each and finds a key in
+//! one step. A key back to fresh is reclaimed on its own; a full table fails closed or evicts
 //! ([`WhenFull`]).
 //!
 //! ```
@@ -233,7 +234,7 @@
 //!
 //! - `std` (default): [`MonotonicClock`]. Without it the crate is `no_std` and allocation-free,
 //!   and builds for `thumbv6m-none-eabi` and `thumbv7em-none-eabihf`.
-//! - `std` also adds [`KeyedStore`], [`HashSeed::random`], [`DynKeyedStore`] (a keyed store
+//! - `std` also adds [`KeyedStore`], [`CompactTable`], [`HashSeed::random`], [`DynKeyedStore`] (a keyed store
 //!   whose algorithm is chosen at runtime), and the algorithms sized at runtime for bindings
 //!   ([`SizedSlidingLog`], [`SizedConcurrency`], [`DynSlidingLog`] and [`DynConcurrency`]). [`AtomicGcra`] exists where
 //!   the target has 64-bit atomics (not on the two Cortex-M targets above).

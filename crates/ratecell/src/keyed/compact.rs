@@ -1,5 +1,5 @@
 //! [`CompactTable`]: a keyed limiter for the largest key counts, in about 17 bytes per GCRA
-//! key and one cache line per check.
+//! key, finding a key in one step.
 //!
 //! # Layout
 //!
@@ -9,7 +9,8 @@
 //! nothing else.
 //!
 //! - **Two buckets per key** (bucketed cuckoo hashing). A key lives in one of two buckets
-//!   picked from its hash, so a lookup reads at most two cache lines and usually one. A new
+//!   picked from its hash, so a lookup reads two cache lines, both at once, and nothing
+//!   else: no probe sequence, no index, no branch on where the key was found. A new
 //!   key whose buckets are both taken moves a stored key to that key's other bucket, and so
 //!   on along a short path, until one lands in an empty slot.
 //! - **A fresh state is an absent key.** A slot whose state is the default is empty. A
