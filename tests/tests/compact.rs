@@ -13,50 +13,12 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
 use proptest::prelude::*;
-use ratecell::{CompactTable, Decision, Error, Gcra, HashSeed, Keyed, Nanos, Quota, WhenFull};
-use ratecell_reference::gcra::{Gcra as ModelGcra, Outcome};
+use ratecell::{CompactTable, Error, Gcra, HashSeed, Keyed, Nanos, WhenFull};
+use ratecell_reference::gcra::Gcra as ModelGcra;
 use ratecell_reference::keyed::{Keyed as Model, KeyedOutcome};
 
-fn outcome(d: Decision) -> Outcome {
-    Outcome {
-        allowed: d.allowed,
-        limit: d.limit,
-        remaining: d.remaining,
-        retry_after: d.retry_after.as_nanos(),
-        reset_after: d.reset_after.as_nanos(),
-    }
-}
-
-fn gcra(limit: u64, period: u64, burst: u64) -> Gcra {
-    Gcra::new(
-        Quota::from_nanos(limit, period)
-            .unwrap()
-            .with_burst(burst)
-            .unwrap(),
-    )
-}
-
-fn when_full(evict: bool) -> WhenFull {
-    if evict {
-        WhenFull::Evict
-    } else {
-        WhenFull::FailClosed
-    }
-}
-
-/// Requests `(key, now, cost)` for keys below `keys`, at non-decreasing instants.
-fn requests(keys: u64, period: u64, burst: u64) -> impl Strategy<Value = Vec<(u64, u64, u64)>> {
-    prop::collection::vec((0..keys, 0..period, 0..=burst + 1), 1..150).prop_map(|steps| {
-        let mut now = 0;
-        steps
-            .into_iter()
-            .map(|(key, dt, cost)| {
-                now += dt;
-                (key, now, cost)
-            })
-            .collect()
-    })
-}
+mod support;
+use support::{gcra, outcome, requests, when_full};
 
 type Table = CompactTable<u64, Gcra>;
 
@@ -137,7 +99,7 @@ proptest! {
         (limit, period, burst) in (1..5_u64, 1..400_u64, 1..4_u64),
         evict in any::<bool>(),
         seed in any::<u64>(),
-        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(12, p, b)),
+        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(12, p, b, 1..150)),
     ) {
         let mut table: Table = CompactTable::with_hasher(
             gcra(limit, period, burst), 12, when_full(evict), HashSeed::new(seed));
@@ -163,7 +125,7 @@ proptest! {
     fn a_full_compact_table_decides_per_key_and_forgets_only_fresh_or_evicted_keys(
         (limit, period, burst) in (1..5_u64, 1..400_u64, 1..4_u64),
         (capacity, evict, seed) in (1..8_usize, any::<bool>(), any::<u64>()),
-        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(24, p, b)),
+        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(24, p, b, 1..150)),
     ) {
         let policy = gcra(limit, period, burst);
         let mut table: Table =
@@ -185,7 +147,7 @@ proptest! {
     fn a_refused_key_is_admitted_at_its_retry_after(
         (limit, period, burst) in (1..5_u64, 1..400_u64, 1..4_u64),
         (capacity, seed) in (1..6_usize, any::<u64>()),
-        steps in requests(24, 400, 3),
+        steps in requests(24, 400, 3, 1..150),
     ) {
         let mut table: Table = CompactTable::with_hasher(
             gcra(limit, period, burst), capacity, WhenFull::FailClosed, HashSeed::new(seed));

@@ -2,22 +2,14 @@
 
 use proptest::prelude::*;
 use ratecell::{
-    Concurrency, ConcurrencyState, Decision, Error, KeyedStore, KeyedTable, Lease, Nanos, WhenFull,
+    Concurrency, ConcurrencyState, Error, KeyedStore, KeyedTable, Lease, Nanos, WhenFull,
 };
 use ratecell_reference::concurrency::Concurrency as Model;
-use ratecell_reference::gcra::Outcome;
+
+mod support;
+use support::outcome;
 
 const SLOTS: usize = 6;
-
-fn outcome(d: Decision) -> Outcome {
-    Outcome {
-        allowed: d.allowed,
-        limit: d.limit,
-        remaining: d.remaining,
-        retry_after: d.retry_after.as_nanos(),
-        reset_after: d.reset_after.as_nanos(),
-    }
-}
 
 #[derive(Debug, Clone)]
 enum Op {

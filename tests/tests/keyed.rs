@@ -6,23 +6,16 @@ use std::collections::VecDeque;
 use proptest::prelude::*;
 use ratecell::{
     Decision, Error, Gcra, GcraState, HashSeed, Keyed, KeyedStore, KeyedTable, Locking, Nanos,
-    Quota, SingleThread, WhenFull,
+    SingleThread, WhenFull,
 };
-use ratecell_reference::gcra::{Gcra as ModelGcra, Outcome};
+use ratecell_reference::gcra::Gcra as ModelGcra;
 use ratecell_reference::keyed::{Keyed as Model, KeyedOutcome};
+
+mod support;
+use support::{gcra, outcome, requests, when_full};
 
 /// The table size of the model comparisons: small, so that it fills up constantly.
 const CAP: usize = 4;
-
-fn outcome(d: Decision) -> Outcome {
-    Outcome {
-        allowed: d.allowed,
-        limit: d.limit,
-        remaining: d.remaining,
-        retry_after: d.retry_after.as_nanos(),
-        reset_after: d.reset_after.as_nanos(),
-    }
-}
 
 /// A keyed container as the tests drive it.
 trait Table {
@@ -108,38 +101,6 @@ fn replay(
     Ok(())
 }
 
-/// What a full table does, as the tests draw it.
-fn when_full(evict: bool) -> WhenFull {
-    if evict {
-        WhenFull::Evict
-    } else {
-        WhenFull::FailClosed
-    }
-}
-
-/// Requests `(key, now, cost)` at non-decreasing instants.
-fn requests(period: u64, burst: u64) -> impl Strategy<Value = Vec<(u64, u64, u64)>> {
-    prop::collection::vec((0..8_u64, 0..period, 0..=burst + 1), 1..120).prop_map(|steps| {
-        let mut now = 0;
-        steps
-            .into_iter()
-            .map(|(key, dt, cost)| {
-                now += dt;
-                (key, now, cost)
-            })
-            .collect()
-    })
-}
-
-fn gcra(limit: u64, period: u64, burst: u64) -> Gcra {
-    Gcra::new(
-        Quota::from_nanos(limit, period)
-            .unwrap()
-            .with_burst(burst)
-            .unwrap(),
-    )
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -147,7 +108,7 @@ proptest! {
     fn a_table_decides_like_one_limiter_per_key_that_forgets_fresh_keys(
         (limit, period, burst) in (1..5_u64, 1..400_u64, 1..4_u64),
         evict in any::<bool>(),
-        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(p, b)),
+        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(8, p, b, 1..120)),
     ) {
         let mut table: KeyedTable<u64, Gcra, CAP> =
             KeyedTable::with_hasher(gcra(limit, period, burst), when_full(evict), HashSeed::new(limit));
@@ -158,7 +119,7 @@ proptest! {
     fn a_store_with_one_shard_decides_like_the_table(
         (limit, period, burst) in (1..5_u64, 1..400_u64, 1..4_u64),
         evict in any::<bool>(),
-        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(p, b)),
+        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(8, p, b, 1..120)),
     ) {
         let mut store = KeyedStore::new(gcra(limit, period, burst), CAP, when_full(evict)).with_shards(1);
         replay(&mut store, (limit, period, burst), evict, steps)?;
@@ -168,7 +129,7 @@ proptest! {
     fn a_single_thread_store_decides_like_the_table(
         (limit, period, burst) in (1..5_u64, 1..400_u64, 1..4_u64),
         evict in any::<bool>(),
-        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(p, b)),
+        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(8, p, b, 1..120)),
     ) {
         let mut store: KeyedStore<u64, Gcra, HashSeed, SingleThread> =
             KeyedStore::single_thread(gcra(limit, period, burst), CAP, when_full(evict));
@@ -178,7 +139,7 @@ proptest! {
     #[test]
     fn a_full_tables_retry_after_is_exact(
         (limit, period, burst) in (1..5_u64, 1..400_u64, 1..4_u64),
-        steps in requests(400, 3),
+        steps in requests(8, 400, 3, 1..120),
     ) {
         let mut table: KeyedTable<u64, Gcra, CAP> =
             KeyedTable::new(gcra(limit, period, burst), WhenFull::FailClosed);

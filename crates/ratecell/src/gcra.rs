@@ -246,31 +246,26 @@ impl Gcra {
         Nanos::new(ticks.div_ceil(self.scale.get()))
     }
 
-    /// The transition for `cost <= burst`, with `now` already in ticks: the same numbers as
-    /// [`admit`](Self::admit) then [`conclude`](Self::conclude), computed for both outcomes
-    /// and chosen between without a branch. Whether a request is admitted is as hard to guess
-    /// as the traffic, and a wrong guess costs a processor more than computing both: in a
-    /// keyed table, where each check waits for its key's memory, it also keeps the next
-    /// check from starting early.
+    /// The transition for `cost <= burst`, with `now` already in ticks.
+    ///
+    /// [`admit`](Self::admit) and [`conclude`](Self::conclude) compute the numbers of both
+    /// outcomes and choose between them without a branch. Whether a request is admitted is
+    /// as hard to guess as the traffic, and a wrong guess costs a processor more than
+    /// computing both: in a keyed table, where each check waits for its key's memory, it also
+    /// keeps the next check from starting early.
     #[inline]
     fn decide_in_capacity(&self, state: GcraState, now: u64, cost: u64) -> (Decision, GcraState) {
-        let tat = state.0;
-        // u128: `max(tat, now) + cost*T` may exceed u64 near the horizon; no overflow here
-        // since each term is below 2^64.
+        let stored = self.admit(state.0, now, cost);
+        let decision = self.conclude(state.0, now, cost, stored);
+        (decision, GcraState(stored.unwrap_or(state.0)))
+    }
+
+    /// `max(tat, now) + cost * T` in ticks, which may exceed u64 near the horizon (no
+    /// overflow in u128, since each term is below 2^64).
+    #[inline]
+    fn new_tat(&self, tat: u64, now: u64, cost: u64) -> u128 {
         let increment = u128::from(cost).saturating_mul(u128::from(self.interval.get()));
-        let new_tat = u128::from(tat.max(now)).saturating_add(increment);
-        let latest = u128::from(now).saturating_add(u128::from(self.tolerance));
-        let storable = u64::try_from(new_tat);
-        let allowed = new_tat <= latest && storable.is_ok();
-        let new_tat = storable.unwrap_or(u64::MAX);
-        let stored = hint::select_unpredictable(allowed && cost != 0, new_tat, tat);
-        // Denied: the same request fits once `now` reaches `new_tat - B*T` (positive, as
-        // denied means `new_tat > now + tolerance`). Beyond the horizon it never does.
-        let wait = self.ceil_nanos(new_tat.saturating_sub(self.tolerance).saturating_sub(now));
-        let wait = hint::select_unpredictable(storable.is_ok(), wait, Nanos::MAX);
-        let retry_after = hint::select_unpredictable(allowed, Nanos::ZERO, wait);
-        let decision = self.standing(allowed, stored, now, retry_after);
-        (decision, GcraState(stored))
+        u128::from(tat.max(now)).saturating_add(increment)
     }
 
     /// The first half of the transition for `cost <= burst` from `tat` at `now` (ticks): the
@@ -279,19 +274,14 @@ impl Gcra {
     /// publishes the state in between, so that its compare-and-swap window stays short.
     ///
     /// [`AtomicGcra`]: crate::AtomicGcra
-    #[cfg(target_has_atomic = "64")]
     #[inline]
     pub(crate) fn admit(&self, tat: u64, now: u64, cost: u64) -> Option<u64> {
-        // u128: `max(tat, now) + cost*T` may exceed u64 near the horizon; no overflow here
-        // since each term is below 2^64.
-        let increment = u128::from(cost).saturating_mul(u128::from(self.interval.get()));
-        let new_tat = u128::from(tat.max(now)).saturating_add(increment);
+        let new_tat = self.new_tat(tat, now, cost);
         let latest = u128::from(now).saturating_add(u128::from(self.tolerance));
-        if new_tat > latest {
-            return None;
-        }
-        let new_tat = u64::try_from(new_tat).ok()?;
-        Some(if cost == 0 { tat } else { new_tat })
+        let storable = u64::try_from(new_tat);
+        let allowed = new_tat <= latest && storable.is_ok();
+        let stored = hint::select_unpredictable(cost == 0, tat, storable.unwrap_or(tat));
+        allowed.then_some(stored)
     }
 
     /// [`admit`](Self::admit) in u64 where nothing can overflow (far from the horizon: the
@@ -321,24 +311,19 @@ impl Gcra {
 
     /// The second half of the transition: the decision for `cost <= burst` from `tat` at `now`
     /// (ticks), given what [`admit`](Self::admit) returned for the same arguments.
-    #[cfg(target_has_atomic = "64")]
     #[inline]
     pub(crate) fn conclude(&self, tat: u64, now: u64, cost: u64, stored: Option<u64>) -> Decision {
-        if let Some(stored) = stored {
-            return self.standing(true, stored, now, Nanos::ZERO);
-        }
-        // Denied: the same request fits once `now` reaches `new_tat - B*T`. Beyond the
-        // horizon it never does.
-        let increment = u128::from(cost).saturating_mul(u128::from(self.interval.get()));
-        let new_tat = u128::from(tat.max(now)).saturating_add(increment);
-        let retry_after = match u64::try_from(new_tat) {
-            // Denied means `new_tat > now + tolerance`, so this difference is positive.
+        // Denied: the same request fits once `now` reaches `new_tat - B*T` (positive, as
+        // denied means `new_tat > now + tolerance`). Beyond the horizon it never does.
+        let wait = match u64::try_from(self.new_tat(tat, now, cost)) {
             Ok(new_tat) => {
                 self.ceil_nanos(new_tat.saturating_sub(self.tolerance).saturating_sub(now))
             }
             Err(_) => Nanos::MAX,
         };
-        self.standing(false, tat, now, retry_after)
+        let allowed = stored.is_some();
+        let retry_after = hint::select_unpredictable(allowed, Nanos::ZERO, wait);
+        self.standing(allowed, stored.unwrap_or(tat), now, retry_after)
     }
 
     /// A decision reporting a key whose stored `tat` is `tat`, at `now` (ticks).

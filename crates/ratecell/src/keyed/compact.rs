@@ -95,8 +95,10 @@ use core::hash::{BuildHasher, Hash};
 use core::mem;
 use std::vec::Vec;
 
+use super::raw::home;
 use super::{HashSeed, Keyed, WhenFull, full_decision};
 use crate::Algorithm;
+use crate::client::{Random, SplitMix64};
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::time::Nanos;
@@ -174,8 +176,8 @@ pub struct CompactTable<K, A: Algorithm, H = HashSeed> {
     /// The bucket the next sweep starts at.
     cursor: usize,
     evictions: u64,
-    /// A xorshift state for the choice of moves.
-    dice: u64,
+    /// Chooses the moves that make room.
+    dice: SplitMix64,
 }
 
 impl<K: Default, A: Algorithm> CompactTable<K, A> {
@@ -200,7 +202,7 @@ impl<K: Default, A: Algorithm, H> CompactTable<K, A, H> {
             len: 0,
             cursor: 0,
             evictions: 0,
-            dice: 0x9e37_79b9_7f4a_7c15,
+            dice: SplitMix64::new(0),
         }
     }
 
@@ -288,26 +290,10 @@ fn vacant<S: Default + PartialEq>(state: &S) -> bool {
     *state == S::default()
 }
 
-/// The bucket `hash` maps to among `n`: its high bits, scaled.
-fn scaled(hash: u64, n: usize) -> usize {
-    // Below `n`: both factors fit in 64 bits, so the product fits in 128.
-    (u128::from(hash).wrapping_mul(n as u128) >> 64) as usize
-}
-
 /// The two buckets of a key with `hash` among `n`: from its high half, and from its low half
 /// moved up.
 fn buckets_of(hash: u64, n: usize) -> (usize, usize) {
-    (scaled(hash, n), scaled(hash.rotate_left(32), n))
-}
-
-/// The next value of a xorshift generator.
-fn roll(dice: &mut u64) -> u64 {
-    let mut x = *dice;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *dice = x;
-    x
+    (home(hash, n), home(hash.rotate_left(32), n))
 }
 
 /// A bit per slot of `bucket` that holds `key`.
@@ -369,7 +355,7 @@ fn place_direct<K, S: Default + PartialEq>(
 fn place<K: Hash + Default, S: Default + PartialEq, H: BuildHasher>(
     buckets: &mut [Bucket<K, S>],
     hasher: &H,
-    dice: &mut u64,
+    dice: &mut SplitMix64,
     hash: u64,
     new: Slot<K, S>,
 ) -> Result<(), Slot<K, S>> {
@@ -379,11 +365,11 @@ fn place<K: Hash + Default, S: Default + PartialEq, H: BuildHasher>(
         Ok(()) => return Ok(()),
         Err(new) => new,
     };
-    let mut b = if roll(dice) & 1 == 0 { b1 } else { b2 };
+    let mut b = if dice.next_u64() & 1 == 0 { b1 } else { b2 };
     // The slot filled by the last move: never the next one to empty.
     let mut filled = None;
     for _ in 0..MAX_PATH {
-        let mut i = roll(dice) as usize % WAYS;
+        let mut i = dice.next_u64() as usize % WAYS;
         if filled == Some((b, i)) {
             i = (i + 1) % WAYS;
         }

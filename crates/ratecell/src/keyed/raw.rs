@@ -179,7 +179,7 @@ fn fresh_instant(now: Nanos, reset_after: Nanos) -> Nanos {
 }
 
 /// The home slot of `hash` among `n` slots: the high bits of the hash, scaled.
-fn home(hash: u64, n: usize) -> usize {
+pub(super) fn home(hash: u64, n: usize) -> usize {
     // Below `n`: a 64-bit hash times `n`, shifted right by 64 bits (no overflow: both fit in
     // 64 bits, so `wrapping_mul` only skips the check).
     (u128::from(hash).wrapping_mul(n as u128) >> 64) as usize
