@@ -196,6 +196,9 @@ fn direct(c: &mut Criterion) {
         let d = black_box(gcra.check(&mut state, now(), 1));
         d.is_ok_and(|d| d.allowed)
     };
+    let mut admitting_state = GcraState::default();
+    let mut plain_admit =
+        || black_box(gcra.admit(&mut admitting_state, now(), 1)).is_ok_and(|a| a.allowed());
     let mut atomic_check = || {
         let d = black_box(atomic.check(now(), 1));
         d.is_ok_and(|d| d.allowed)
@@ -211,6 +214,7 @@ fn direct(c: &mut Criterion) {
         &mut [
             ("governor", &mut their_check),
             ("ratecell Gcra", &mut plain_check),
+            ("ratecell Gcra::admit", &mut plain_admit),
             ("ratecell AtomicGcra", &mut atomic_check),
             ("ratecell AtomicGcra::admit", &mut atomic_admit),
         ],
@@ -220,6 +224,13 @@ fn direct(c: &mut Criterion) {
     let mut group = c.benchmark_group("peers/direct");
     group.throughput(Throughput::Elements(1));
     bench_tallied(&mut group, "ratecell_gcra", STEP, start, &mut plain_check);
+    bench_tallied(
+        &mut group,
+        "ratecell_gcra_admit",
+        STEP,
+        start,
+        &mut plain_admit,
+    );
     bench_tallied(
         &mut group,
         "ratecell_atomic_gcra",
@@ -255,6 +266,13 @@ fn direct_fake_clock(c: &mut Criterion) {
         let d = black_box(gcra.check(&mut state, read(&our_clock), 1));
         d.is_ok_and(|d| d.allowed)
     };
+    let admitting_clock = FakeRelativeClock::default();
+    let mut admitting_state = GcraState::default();
+    let mut plain_admit = || {
+        admitting_clock.advance(step);
+        let now = read(&admitting_clock);
+        black_box(gcra.admit(&mut admitting_state, now, 1)).is_ok_and(|a| a.allowed())
+    };
     let mut their_check = || {
         their_clock.advance(step);
         black_box(limiter.check()).is_ok()
@@ -266,12 +284,14 @@ fn direct_fake_clock(c: &mut Criterion) {
         &mut [
             ("governor", &mut their_check),
             ("ratecell Gcra", &mut plain_check),
+            ("ratecell Gcra::admit", &mut plain_admit),
         ],
     );
 
     let mut group = c.benchmark_group("peers/direct_fake_clock");
     group.throughput(Throughput::Elements(1));
     bench_tallied(&mut group, "ratecell_gcra", 0, 0, &mut plain_check);
+    bench_tallied(&mut group, "ratecell_gcra_admit", 0, 0, &mut plain_admit);
     bench_tallied(&mut group, "governor", 0, 0, &mut their_check);
     let clock = FakeRelativeClock::default();
     group.bench_function("baseline_clock_only", |b| {
@@ -320,6 +340,7 @@ fn keyed<const N: usize>(c: &mut Criterion) {
     // Sized for exactly `N` keys: the size its memory figure is measured at.
     let mut compact: CompactTable<u64, Gcra> =
         CompactTable::with_hasher(ours(), N, WhenFull::FailClosed, HashSeed::new(0));
+    let mut admitting = compact.clone();
     let limiter: Keyed = RateLimiter::new(theirs(), DefaultKeyedStateStore::default(), ManualTime);
     let burst = NonZeroU32::new(BURST).expect("non-zero");
     for key in 0..N as u64 {
@@ -327,6 +348,8 @@ fn keyed<const N: usize>(c: &mut Criterion) {
         assert!(d.expect("cost within capacity").allowed());
         let d = compact.check(key, Nanos::ZERO, u64::from(BURST));
         assert!(d.expect("cost within capacity").allowed());
+        let a = admitting.admit(key, Nanos::ZERO, u64::from(BURST));
+        assert!(a.expect("cost within capacity").allowed());
         assert!(matches!(limiter.check_key_n(&key, burst), Ok(Ok(()))));
     }
 
@@ -347,6 +370,11 @@ fn keyed<const N: usize>(c: &mut Criterion) {
         let d = black_box(compact.check(key, now(), 1));
         d.is_ok_and(|d| d.allowed())
     };
+    let mut admitting_keys = Keys(1);
+    let mut admit = || {
+        let key = admitting_keys.next_below(N);
+        black_box(admitting.admit(key, now(), 1)).is_ok_and(|a| a.allowed())
+    };
     let mut their_check = || {
         let key = their_keys.next_below(N);
         black_box(limiter.check_key(&key)).is_ok()
@@ -362,6 +390,7 @@ fn keyed<const N: usize>(c: &mut Criterion) {
             ("ratecell KeyedTable", &mut table_check),
             ("ratecell KeyedStore", &mut store_check),
             ("ratecell CompactTable", &mut compact_check),
+            ("ratecell CompactTable::admit", &mut admit),
         ],
     );
 
@@ -376,6 +405,13 @@ fn keyed<const N: usize>(c: &mut Criterion) {
         step,
         start,
         &mut compact_check,
+    );
+    bench_tallied(
+        &mut group,
+        "ratecell_compact_admit",
+        step,
+        start,
+        &mut admit,
     );
     bench_tallied(&mut group, "governor", step, start, &mut their_check);
     bench_clock(&mut group, step);

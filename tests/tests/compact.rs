@@ -180,6 +180,36 @@ proptest! {
     }
 
     #[test]
+    fn admit_leaves_a_compact_table_as_check_does_and_its_decision_is_checks(
+        (limit, period, burst) in (1..5_u64, 1..400_u64, 1..4_u64),
+        (capacity, evict, seed) in (1..30_usize, any::<bool>(), any::<u64>()),
+        steps in (1..400_u64, 1..4_u64).prop_flat_map(|(p, b)| requests(40, p, b, 1..300)),
+        resets in prop::collection::vec(0..40_u64, 0..5),
+    ) {
+        // Full or not, with the same hash and the same requests the two tables stay equal.
+        let table = || CompactTable::with_hasher(
+            gcra(limit, period, burst), capacity, when_full(evict), HashSeed::new(seed));
+        let (mut checked, mut admitted): (Table, Table) = (table(), table());
+        for (i, (key, now, cost)) in steps.into_iter().enumerate() {
+            let now = Nanos::new(now);
+            let want = checked.check(key, now, cost);
+            let got = admitted.admit(key, now, cost);
+            prop_assert_eq!(got.map(|a| a.allowed()), want.map(|k| k.allowed()));
+            prop_assert_eq!(got.map(|a| a.is_full()), want.map(|k| k.is_full()));
+            prop_assert_eq!(got.map(|a| a.decision()), want.map(|k| k.decision()));
+            if let Some(&k) = resets.get(i % 50) {
+                prop_assert_eq!(admitted.reset(&k), checked.reset(&k));
+            }
+            prop_assert_eq!(admitted.len(), checked.len());
+            prop_assert_eq!(admitted.evictions(), checked.evictions());
+            for k in 0..40 {
+                prop_assert_eq!(admitted.get(&k), checked.get(&k), "key {}", k);
+            }
+        }
+        prop_assert!(admitted.admit(0, Nanos::ZERO, burst + 1).is_err());
+    }
+
+    #[test]
     fn no_input_makes_a_compact_table_panic_or_grow(
         evict in any::<bool>(),
         capacity in 0..6_usize,
@@ -191,6 +221,7 @@ proptest! {
         let all = steps.into_iter().chain(small.into_iter().map(|(k, t, c)| (k, t * 100, c)));
         for (key, now, cost) in all {
             let _ = table.check(key, Nanos::new(now), cost);
+            let _ = table.admit(key ^ 1, Nanos::new(now), cost);
             let _ = table.peek(&key, Nanos::new(now));
             if key % 5 == 0 {
                 table.reset(&key);

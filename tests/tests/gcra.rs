@@ -106,6 +106,27 @@ proptest! {
     }
 
     #[test]
+    fn admit_records_what_check_records_and_its_decision_is_checks(
+        q in quotas(),
+        start in prop_oneof![0_u64..=1 << 50, (u64::MAX - (1 << 40))..=u64::MAX],
+        steps in steps(60),
+    ) {
+        // From anywhere, the end of representable time included.
+        let g = Gcra::new(q);
+        let (mut checked, mut admitted) = (GcraState::default(), GcraState::default());
+        let mut now = start;
+        for s in &steps {
+            now = advance(now, s.delta);
+            let want = g.check(&mut checked, Nanos::new(now), s.cost);
+            let got = g.admit(&mut admitted, Nanos::new(now), s.cost);
+            prop_assert_eq!(got.map(|a| a.allowed()), want.map(|d| d.allowed));
+            prop_assert_eq!(got.map(|a| a.decision()), want, "step {:?} at {}", s, now);
+            prop_assert!(!got.is_ok_and(|a| a.is_full()));
+            prop_assert_eq!(admitted, checked);
+        }
+    }
+
+    #[test]
     fn admitted_cost_over_any_interval_is_at_most_burst_plus_interval_over_t(
         q in quotas(), start in 0_u64..=1 << 50, steps in steps(5)
     ) {

@@ -26,7 +26,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::decision::Decision;
 use crate::error::Error;
-use crate::gcra::{Gcra, GcraState};
+use crate::gcra::{Admission, Gcra, GcraState};
 use crate::time::Nanos;
 
 /// A GCRA cell that threads share by reference (`Sync`), updated with compare-and-swap.
@@ -112,7 +112,7 @@ impl AtomicGcra {
         // Only the new state is computed between the load and the compare-and-swap; the
         // decision is made once, from the state the swap succeeded on (or the refusal saw).
         let stored = loop {
-            let stored = self.gcra.admit_narrow(current, now, cost);
+            let stored = self.gcra.admit_tat_narrow(current, now, cost);
             let Some(next) = stored.filter(|&next| next != current) else {
                 break stored;
             };
@@ -126,13 +126,7 @@ impl AtomicGcra {
                 Err(actual) => current = actual,
             }
         };
-        Ok(Admission {
-            gcra: &self.gcra,
-            seen: current,
-            now,
-            cost,
-            stored,
-        })
+        Ok(Admission::decided(&self.gcra, current, now, cost, stored))
     }
 
     /// The cell's standing at `now`, recording nothing.
@@ -174,38 +168,5 @@ mod tests {
         }
         cell.reset();
         assert!(cell.is_fresh(Nanos::ZERO));
-    }
-}
-
-/// What [`AtomicGcra::admit`] did: whether the request was admitted (and recorded), and what
-/// the full [`Decision`] needs, computed only when [`decision`](Admission::decision) asks.
-///
-/// The admission itself is final when `admit` returns; an `Admission` is a record of it, not
-/// a pending operation, and dropping it changes nothing.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-#[must_use = "an admission says whether the request may proceed"]
-pub struct Admission<'a> {
-    gcra: &'a Gcra,
-    /// The state the decision was made on, in ticks.
-    seen: u64,
-    /// The instant of the decision, in ticks.
-    now: u64,
-    cost: u64,
-    /// The state stored when admitted.
-    stored: Option<u64>,
-}
-
-impl Admission<'_> {
-    /// The request was admitted and recorded.
-    #[inline]
-    pub const fn allowed(&self) -> bool {
-        self.stored.is_some()
-    }
-
-    /// The full decision, exactly what [`AtomicGcra::check`] returns for the same call.
-    #[inline]
-    pub fn decision(&self) -> Decision {
-        self.gcra
-            .conclude(self.seen, self.now, self.cost, self.stored)
     }
 }

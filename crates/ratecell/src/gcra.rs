@@ -194,6 +194,42 @@ impl Gcra {
         Ok(decision)
     }
 
+    /// Decides and records like [`check`](Self::check), and leaves the rest of the
+    /// [`Decision`] (`remaining`, `retry_after`, `reset_after`) to be worked out on demand:
+    /// a caller that only needs to know whether the request was admitted skips that work
+    /// (a division among it).
+    ///
+    /// ```
+    /// use ratecell::{Gcra, GcraState, Nanos, Quota};
+    ///
+    /// let gcra = Gcra::new(Quota::per_second(2)?);
+    /// let mut state = GcraState::default();
+    /// assert!(gcra.admit(&mut state, Nanos::ZERO, 1)?.allowed());
+    /// assert!(gcra.admit(&mut state, Nanos::ZERO, 1)?.allowed());
+    /// let refused = gcra.admit(&mut state, Nanos::ZERO, 1)?;
+    /// assert!(!refused.allowed());
+    /// assert_eq!(refused.decision().retry_after, Nanos::from_millis(500));
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    #[inline]
+    pub fn admit(
+        &self,
+        state: &mut GcraState,
+        now: Nanos,
+        cost: u64,
+    ) -> Result<Admission<'_>, Error> {
+        if cost > self.quota.burst() {
+            return Err(Error::InsufficientCapacity {
+                capacity: self.quota.burst(),
+            });
+        }
+        let now = self.now_ticks(now);
+        let seen = state.0;
+        let stored = self.admit_tat(seen, now, cost);
+        state.0 = stored.unwrap_or(seen);
+        Ok(Admission::decided(self, seen, now, cost, stored))
+    }
+
     /// The key's standing at `now` without recording anything (`check` with cost 0).
     pub fn peek(&self, state: &GcraState, now: Nanos) -> Decision {
         let (decision, _) = self.decide_in_capacity(*state, self.now_ticks(now), 0);
@@ -248,14 +284,14 @@ impl Gcra {
 
     /// The transition for `cost <= burst`, with `now` already in ticks.
     ///
-    /// [`admit`](Self::admit) and [`conclude`](Self::conclude) compute the numbers of both
+    /// [`admit_tat`](Self::admit_tat) and [`conclude`](Self::conclude) compute the numbers of both
     /// outcomes and choose between them without a branch. Whether a request is admitted is
     /// as hard to guess as the traffic, and a wrong guess costs a processor more than
     /// computing both: in a keyed table, where each check waits for its key's memory, it also
     /// keeps the next check from starting early.
     #[inline]
     fn decide_in_capacity(&self, state: GcraState, now: u64, cost: u64) -> (Decision, GcraState) {
-        let stored = self.admit(state.0, now, cost);
+        let stored = self.admit_tat(state.0, now, cost);
         let decision = self.conclude(state.0, now, cost, stored);
         (decision, GcraState(stored.unwrap_or(state.0)))
     }
@@ -275,7 +311,7 @@ impl Gcra {
     ///
     /// [`AtomicGcra`]: crate::AtomicGcra
     #[inline]
-    pub(crate) fn admit(&self, tat: u64, now: u64, cost: u64) -> Option<u64> {
+    pub(crate) fn admit_tat(&self, tat: u64, now: u64, cost: u64) -> Option<u64> {
         let new_tat = self.new_tat(tat, now, cost);
         let latest = u128::from(now).saturating_add(u128::from(self.tolerance));
         let storable = u64::try_from(new_tat);
@@ -284,7 +320,7 @@ impl Gcra {
         allowed.then_some(stored)
     }
 
-    /// [`admit`](Self::admit) in u64 where nothing can overflow (far from the horizon: the
+    /// [`admit_tat`](Self::admit_tat) in u64 where nothing can overflow (far from the horizon: the
     /// same comparisons, the same result), falling back to it elsewhere. Shorter between an
     /// [`AtomicGcra`]'s load and its compare-and-swap. (The keyed tables decide in 128-bit
     /// arithmetic, without branches, which measured faster inside their lookups.)
@@ -292,7 +328,7 @@ impl Gcra {
     /// [`AtomicGcra`]: crate::AtomicGcra
     #[cfg(target_has_atomic = "64")]
     #[inline]
-    pub(crate) fn admit_narrow(&self, tat: u64, now: u64, cost: u64) -> Option<u64> {
+    pub(crate) fn admit_tat_narrow(&self, tat: u64, now: u64, cost: u64) -> Option<u64> {
         if let (Some(increment), Some(latest)) = (
             cost.checked_mul(self.interval.get()),
             now.checked_add(self.tolerance),
@@ -306,11 +342,11 @@ impl Gcra {
                 Some(new_tat)
             };
         }
-        self.admit(tat, now, cost)
+        self.admit_tat(tat, now, cost)
     }
 
     /// The second half of the transition: the decision for `cost <= burst` from `tat` at `now`
-    /// (ticks), given what [`admit`](Self::admit) returned for the same arguments.
+    /// (ticks), given what [`admit_tat`](Self::admit_tat) returned for the same arguments.
     #[inline]
     pub(crate) fn conclude(&self, tat: u64, now: u64, cost: u64, stored: Option<u64>) -> Decision {
         // Denied: the same request fits once `now` reaches `new_tat - B*T` (positive, as
@@ -344,6 +380,114 @@ impl Gcra {
             remaining,
             retry_after,
             reset_after: self.ceil_nanos(ahead),
+        }
+    }
+}
+
+/// What an admission did: whether the request was admitted (and recorded), and what the full
+/// [`Decision`] needs, computed only when [`decision`](Admission::decision) asks.
+///
+/// [`Gcra::admit`], [`AtomicGcra::admit`] and [`CompactTable::admit`] return one. The
+/// admission itself is final when they return; an `Admission` is a record of it, not a
+/// pending operation, and dropping it changes nothing.
+///
+/// [`AtomicGcra::admit`]: crate::AtomicGcra::admit
+/// [`CompactTable::admit`]: crate::CompactTable::admit
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[must_use = "an admission says whether the request may proceed"]
+pub struct Admission<'a> {
+    gcra: &'a Gcra,
+    outcome: Outcome,
+}
+
+/// How an [`Admission`] was reached.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// The key's own cell decided.
+    Decided {
+        /// The state the decision was made on, in ticks.
+        seen: u64,
+        /// The instant of the decision, in ticks.
+        now: u64,
+        cost: u64,
+        /// The state stored when admitted.
+        stored: Option<u64>,
+    },
+    /// A table had no room for a new key and refused it; the time until it may have room.
+    #[cfg(feature = "std")]
+    Full(Nanos),
+}
+
+impl<'a> Admission<'a> {
+    /// `gcra`'s decision on `seen` at `now` (ticks), given what `admit_tat` returned.
+    #[inline]
+    pub(crate) const fn decided(
+        gcra: &'a Gcra,
+        seen: u64,
+        now: u64,
+        cost: u64,
+        stored: Option<u64>,
+    ) -> Admission<'a> {
+        Admission {
+            gcra,
+            outcome: Outcome::Decided {
+                seen,
+                now,
+                cost,
+                stored,
+            },
+        }
+    }
+
+    /// A new key refused by a full table, which may have room after `retry_after`.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) const fn full(gcra: &'a Gcra, retry_after: Nanos) -> Admission<'a> {
+        Admission {
+            gcra,
+            outcome: Outcome::Full(retry_after),
+        }
+    }
+}
+
+impl Admission<'_> {
+    /// The request was admitted and recorded.
+    #[inline]
+    pub const fn allowed(&self) -> bool {
+        matches!(
+            self.outcome,
+            Outcome::Decided {
+                stored: Some(_),
+                ..
+            }
+        )
+    }
+
+    /// A table had no room for the (new) key and refused it: the admission of
+    /// [`Keyed::Full`](crate::Keyed::Full).
+    #[inline]
+    pub const fn is_full(&self) -> bool {
+        match self.outcome {
+            Outcome::Decided { .. } => false,
+            #[cfg(feature = "std")]
+            Outcome::Full(_) => true,
+        }
+    }
+
+    /// The full decision: exactly what the matching `check` returns for the same call.
+    #[inline]
+    pub fn decision(&self) -> Decision {
+        match self.outcome {
+            Outcome::Decided {
+                seen,
+                now,
+                cost,
+                stored,
+            } => self.gcra.conclude(seen, now, cost, stored),
+            #[cfg(feature = "std")]
+            Outcome::Full(retry_after) => {
+                crate::keyed::full_decision(self.gcra.capacity(), retry_after).decision()
+            }
         }
     }
 }

@@ -130,7 +130,8 @@
 //! [`AtomicGcra`] keeps a GCRA state in one `AtomicU64` and decides with compare-and-swap,
 //! without a lock (on targets with 64-bit atomics). [`AtomicGcra::admit`] records the same
 //! way and returns an [`Admission`], which works out the full decision only when asked: for
-//! callers that only need to know whether to proceed.
+//! callers that only need to know whether to proceed. [`Gcra::admit`] and
+//! [`CompactTable::admit`] do the same for a caller-owned state and for a table of keys.
 //!
 //! ```
 //! use ratecell::{AtomicGcra, Gcra, Nanos, Quota};
@@ -330,14 +331,14 @@ pub mod token_bucket;
 
 pub use all_of::{AllOf, AllOfDecision};
 #[cfg(target_has_atomic = "64")]
-pub use atomic::{Admission, AtomicGcra};
+pub use atomic::AtomicGcra;
 pub use burst::{Burst, BurstState};
 pub use concurrency::{Concurrency, ConcurrencyState, Lease};
 pub use credits::{Credits, CreditsState};
 pub use decision::Decision;
 pub use error::{Error, ParseError, ParseErrorKind, QuotaError};
 pub use fixed_window::{FixedWindow, FixedWindowState};
-pub use gcra::{Gcra, GcraState};
+pub use gcra::{Admission, Gcra, GcraState};
 #[cfg(feature = "std")]
 pub use keyed::{
     CompactTable, ConcurrencyStore, DynKeyedStore, KeyedAllOf, KeyedStore, Locking, SingleThread,

@@ -101,6 +101,7 @@ use crate::Algorithm;
 use crate::client::{Random, SplitMix64};
 use crate::decision::Decision;
 use crate::error::Error;
+use crate::gcra::{Admission, Gcra, GcraState};
 use crate::time::Nanos;
 
 /// Slots per bucket.
@@ -296,8 +297,23 @@ fn buckets_of(hash: u64, n: usize) -> (usize, usize) {
     (home(hash, n), home(hash.rotate_left(32), n))
 }
 
-/// A bit per slot of `bucket` that holds `key`.
+/// A bit per slot of `bucket` whose key equals `key`, empty slots included (an empty slot
+/// holds the default key): checking each slot's state as well would double the work of every
+/// lookup for the sake of the one key equal to the default.
 fn matches<K, S, Q>(bucket: &Bucket<K, S>, key: &Q) -> u32
+where
+    K: Borrow<Q>,
+    Q: ?Sized + Eq,
+{
+    let mut m = 0;
+    for (i, s) in bucket.slots.iter().enumerate() {
+        m |= u32::from(s.key.borrow() == key) << i;
+    }
+    m
+}
+
+/// A bit per slot of `bucket` that holds `key` (a key, not an empty slot).
+fn holds<K, S, Q>(bucket: &Bucket<K, S>, key: &Q) -> u32
 where
     K: Borrow<Q>,
     S: Default + PartialEq,
@@ -402,6 +418,10 @@ where
     /// Both buckets are read before either is looked at: the two cache lines load in
     /// parallel, and which bucket holds the key is a choice of values, not a branch that the
     /// processor must guess (it would guess wrong half the time at full load).
+    // Inlined into each check even where the compiler would not: 20 fewer instructions per
+    // check, measured, with nothing returned through memory.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn locate<Q>(&self, hash: u64, key: &Q) -> Option<At>
     where
         K: Borrow<Q>,
@@ -412,10 +432,29 @@ where
         let m2 = self.buckets.get(b2).map_or(0, |b| matches(b, key));
         let (b, m) = if m1 == 0 { (b2, m2) } else { (b1, m1) };
         if m != 0 {
-            return Some(At::Bucket(b, m.trailing_zeros() as usize));
-        }
-        if self.stash.is_empty() {
+            let at = At::Bucket(b, m.trailing_zeros() as usize);
+            if self.slot(at).is_some_and(|s| !vacant(&s.state)) {
+                return Some(at);
+            }
+        } else if self.stash.is_empty() {
             return None;
+        }
+        self.locate_elsewhere(b1, b2, key)
+    }
+
+    /// [`locate`](Self::locate) for the two cases it leaves: the default key (which every
+    /// empty slot holds, so only slots that store a key count), and a key in the stash.
+    #[inline(never)]
+    fn locate_elsewhere<Q>(&self, b1: usize, b2: usize, key: &Q) -> Option<At>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Eq,
+    {
+        let m1 = self.buckets.get(b1).map_or(0, |b| holds(b, key));
+        let m2 = self.buckets.get(b2).map_or(0, |b| holds(b, key));
+        let (b, m) = if m1 == 0 { (b2, m2) } else { (b1, m1) };
+        if m != 0 {
+            return Some(At::Bucket(b, m.trailing_zeros() as usize));
         }
         self.stash
             .iter()
@@ -746,6 +785,70 @@ where
             }
         }
         self.cursor = 0;
+    }
+}
+
+impl<K, H> CompactTable<K, Gcra, H>
+where
+    K: Hash + Eq + Default,
+    H: BuildHasher,
+{
+    /// Decides and records like [`check`](Self::check), and leaves the rest of the
+    /// [`Decision`] (`remaining`, `retry_after`, `reset_after`) to be worked out on demand,
+    /// as [`Gcra::admit`] does for one cell: a caller that only needs to know whether the
+    /// request was admitted skips that work. The table ends up exactly as `check` leaves it,
+    /// and [`Admission::decision`] is exactly the decision `check` returns
+    /// ([`Admission::is_full`] for [`Keyed::Full`]).
+    ///
+    /// ```
+    /// use ratecell::{CompactTable, Gcra, Nanos, Quota, WhenFull};
+    ///
+    /// let mut table: CompactTable<u64, Gcra> =
+    ///     CompactTable::new(Gcra::new(Quota::per_second(2)?), 1_000, WhenFull::Evict);
+    /// assert!(table.admit(7, Nanos::ZERO, 2)?.allowed());
+    /// let refused = table.admit(7, Nanos::ZERO, 1)?;
+    /// assert!(!refused.allowed());
+    /// assert_eq!(refused.decision().retry_after, Nanos::from_millis(500));
+    /// # Ok::<(), ratecell::Error>(())
+    /// ```
+    #[inline]
+    pub fn admit(&mut self, key: K, now: Nanos, cost: u64) -> Result<Admission<'_>, Error> {
+        let capacity = self.policy.capacity();
+        if cost > capacity {
+            return Err(Error::InsufficientCapacity { capacity });
+        }
+        let ticks = self.policy.now_ticks(now);
+        let hash = self.hasher.hash_one(&key);
+        if let Some(at) = self.locate(hash, &key) {
+            let Some(s) = slot_in(&mut self.buckets, &mut self.stash, at) else {
+                return Ok(Admission::full(&self.policy, Nanos::MAX));
+            };
+            let seen = s.state.to_bits();
+            let stored = self.policy.admit_tat(seen, ticks, cost);
+            let tat = stored.unwrap_or(seen);
+            s.state = GcraState::from_bits(tat);
+            if tat <= ticks {
+                // Fresh (a peek of a key that has caught up): as good as absent.
+                self.remove(at);
+            }
+            return Ok(Admission::decided(&self.policy, seen, ticks, cost, stored));
+        }
+        let seen = GcraState::FRESH.to_bits();
+        let stored = self.policy.admit_tat(seen, ticks, cost);
+        if let Some(tat) = stored
+            && tat > ticks
+            && let Err(retry_after) = self.insert(
+                hash,
+                Slot {
+                    key,
+                    state: GcraState::from_bits(tat),
+                },
+                now,
+            )
+        {
+            return Ok(Admission::full(&self.policy, retry_after));
+        }
+        Ok(Admission::decided(&self.policy, seen, ticks, cost, stored))
     }
 }
 
