@@ -126,7 +126,13 @@ impl AtomicGcra {
                 Err(actual) => current = actual,
             }
         };
-        Ok(Admission::decided(&self.gcra, current, now, cost, stored))
+        Ok(Admission::decided(
+            &self.gcra,
+            current,
+            now,
+            cost,
+            stored.is_some(),
+        ))
     }
 
     /// The cell's standing at `now`, recording nothing.

@@ -227,7 +227,7 @@ impl Gcra {
         let seen = state.0;
         let stored = self.admit_tat(seen, now, cost);
         state.0 = stored.unwrap_or(seen);
-        Ok(Admission::decided(self, seen, now, cost, stored))
+        Ok(Admission::decided(self, seen, now, cost, stored.is_some()))
     }
 
     /// The key's standing at `now` without recording anything (`check` with cost 0).
@@ -267,6 +267,11 @@ impl Gcra {
 
     /// `now` in ticks, standing still at the horizon.
     pub(crate) const fn now_ticks(&self, now: Nanos) -> u64 {
+        // Most quotas tick in whole nanoseconds (scale 1): keep the multiplication off the
+        // path from the clock to the decision.
+        if self.scale.get() == 1 {
+            return now.as_nanos();
+        }
         match now.as_nanos().checked_mul(self.scale.get()) {
             Some(t) => t,
             None => u64::MAX,
@@ -397,44 +402,50 @@ impl Gcra {
 #[must_use = "an admission says whether the request may proceed"]
 pub struct Admission<'a> {
     gcra: &'a Gcra,
+    /// The state the decision was made on, in ticks; for a table that was full, the time
+    /// until it may have room, in nanoseconds.
+    seen: u64,
+    /// The instant of the decision, in ticks.
+    now: u64,
+    cost: u64,
     outcome: Outcome,
 }
 
-/// How an [`Admission`] was reached.
+// Five words and no more: callers keep an admission in registers or write it out whole, and
+// a lock-prefixed instruction after a check (the next check's compare-and-swap, a shared
+// clock's increment) waits for every pending write.
+
+/// What an [`Admission`] says.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Outcome {
-    /// The key's own cell decided.
-    Decided {
-        /// The state the decision was made on, in ticks.
-        seen: u64,
-        /// The instant of the decision, in ticks.
-        now: u64,
-        cost: u64,
-        /// The state stored when admitted.
-        stored: Option<u64>,
-    },
-    /// A table had no room for a new key and refused it; the time until it may have room.
+    /// The request was admitted and recorded.
+    Admitted,
+    /// The key's own cell refused it.
+    Refused,
+    /// A table had no room for a new key and refused it.
     #[cfg(feature = "std")]
-    Full(Nanos),
+    Full,
 }
 
 impl<'a> Admission<'a> {
-    /// `gcra`'s decision on `seen` at `now` (ticks), given what `admit_tat` returned.
+    /// `gcra`'s decision on `seen` at `now` (ticks), admitted when `admitted`.
     #[inline]
     pub(crate) const fn decided(
         gcra: &'a Gcra,
         seen: u64,
         now: u64,
         cost: u64,
-        stored: Option<u64>,
+        admitted: bool,
     ) -> Admission<'a> {
         Admission {
             gcra,
-            outcome: Outcome::Decided {
-                seen,
-                now,
-                cost,
-                stored,
+            seen,
+            now,
+            cost,
+            outcome: if admitted {
+                Outcome::Admitted
+            } else {
+                Outcome::Refused
             },
         }
     }
@@ -445,7 +456,10 @@ impl<'a> Admission<'a> {
     pub(crate) const fn full(gcra: &'a Gcra, retry_after: Nanos) -> Admission<'a> {
         Admission {
             gcra,
-            outcome: Outcome::Full(retry_after),
+            seen: retry_after.as_nanos(),
+            now: 0,
+            cost: 0,
+            outcome: Outcome::Full,
         }
     }
 }
@@ -454,13 +468,7 @@ impl Admission<'_> {
     /// The request was admitted and recorded.
     #[inline]
     pub const fn allowed(&self) -> bool {
-        matches!(
-            self.outcome,
-            Outcome::Decided {
-                stored: Some(_),
-                ..
-            }
-        )
+        matches!(self.outcome, Outcome::Admitted)
     }
 
     /// A table had no room for the (new) key and refused it: the admission of
@@ -468,9 +476,9 @@ impl Admission<'_> {
     #[inline]
     pub const fn is_full(&self) -> bool {
         match self.outcome {
-            Outcome::Decided { .. } => false,
+            Outcome::Admitted | Outcome::Refused => false,
             #[cfg(feature = "std")]
-            Outcome::Full(_) => true,
+            Outcome::Full => true,
         }
     }
 
@@ -478,15 +486,15 @@ impl Admission<'_> {
     #[inline]
     pub fn decision(&self) -> Decision {
         match self.outcome {
-            Outcome::Decided {
-                seen,
-                now,
-                cost,
-                stored,
-            } => self.gcra.conclude(seen, now, cost, stored),
+            Outcome::Admitted | Outcome::Refused => {
+                // The transition is a function of the state, the instant and the cost: the
+                // state it stored is worked out again rather than carried.
+                let stored = self.gcra.admit_tat(self.seen, self.now, self.cost);
+                self.gcra.conclude(self.seen, self.now, self.cost, stored)
+            }
             #[cfg(feature = "std")]
-            Outcome::Full(retry_after) => {
-                crate::keyed::full_decision(self.gcra.capacity(), retry_after).decision()
+            Outcome::Full => {
+                crate::keyed::full_decision(self.gcra.capacity(), Nanos::new(self.seen)).decision()
             }
         }
     }
@@ -495,6 +503,11 @@ impl Admission<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_admission_takes_five_words() {
+        assert!(core::mem::size_of::<Admission<'_>>() <= 5 * core::mem::size_of::<u64>());
+    }
 
     fn gcra(s: &str) -> Gcra {
         Gcra::new(Quota::parse(s).unwrap())

@@ -831,7 +831,13 @@ where
                 // Fresh (a peek of a key that has caught up): as good as absent.
                 self.remove(at);
             }
-            return Ok(Admission::decided(&self.policy, seen, ticks, cost, stored));
+            return Ok(Admission::decided(
+                &self.policy,
+                seen,
+                ticks,
+                cost,
+                stored.is_some(),
+            ));
         }
         let seen = GcraState::FRESH.to_bits();
         let stored = self.policy.admit_tat(seen, ticks, cost);
@@ -848,7 +854,13 @@ where
         {
             return Ok(Admission::full(&self.policy, retry_after));
         }
-        Ok(Admission::decided(&self.policy, seen, ticks, cost, stored))
+        Ok(Admission::decided(
+            &self.policy,
+            seen,
+            ticks,
+            cost,
+            stored.is_some(),
+        ))
     }
 }
 
