@@ -80,7 +80,8 @@ impl AtomicGcra {
     /// [`Error::InsufficientCapacity`] and changes nothing.
     #[inline]
     pub fn check(&self, now: Nanos, cost: u64) -> Result<Decision, Error> {
-        self.admit(now, cost).map(|admission| admission.decision())
+        let (seen, now, stored) = self.transition(now, cost)?;
+        Ok(self.gcra.conclude(seen, now, cost, stored))
     }
 
     /// Decides and records like [`check`](Self::check), and leaves the rest of the
@@ -100,6 +101,20 @@ impl AtomicGcra {
     /// ```
     #[inline]
     pub fn admit(&self, now: Nanos, cost: u64) -> Result<Admission<'_>, Error> {
+        let (seen, now, stored) = self.transition(now, cost)?;
+        Ok(Admission::decided(
+            &self.gcra,
+            seen,
+            now,
+            cost,
+            stored.is_some(),
+        ))
+    }
+
+    /// Records a request of `cost` at `now` when admitted: the state the decision was made
+    /// on, `now` in ticks, and the state stored (`None` when refused).
+    #[inline]
+    fn transition(&self, now: Nanos, cost: u64) -> Result<(u64, u64, Option<u64>), Error> {
         if cost > self.gcra.capacity() {
             return Err(Error::InsufficientCapacity {
                 capacity: self.gcra.capacity(),
@@ -126,13 +141,7 @@ impl AtomicGcra {
                 Err(actual) => current = actual,
             }
         };
-        Ok(Admission::decided(
-            &self.gcra,
-            current,
-            now,
-            cost,
-            stored.is_some(),
-        ))
+        Ok((current, now, stored))
     }
 
     /// The cell's standing at `now`, recording nothing.
