@@ -7,7 +7,9 @@ use ratecell::{
     LimiterState, Nanos, Quota,
 };
 use ratecell_reference::all_of::AllOf as Model;
-use ratecell_reference::gcra::Outcome;
+
+mod support;
+use support::outcome;
 
 /// Failures persist next to this file, in `all_of.proptest-regressions`, to be committed.
 fn config() -> ProptestConfig {
@@ -94,16 +96,6 @@ fn schedule(
         .collect()
 }
 
-fn outcome(d: &Decision) -> Outcome {
-    Outcome {
-        allowed: d.allowed,
-        limit: d.limit,
-        remaining: d.remaining,
-        retry_after: d.retry_after.as_nanos(),
-        reset_after: d.reset_after.as_nanos(),
-    }
-}
-
 type Three = AllOf<(Gcra, Burst, Gcra)>;
 type ThreeState = (GcraState, BurstState, GcraState);
 
@@ -169,7 +161,7 @@ proptest! {
             prop_assert_eq!([ts.0, ts.1], ss);
             match (t, expected) {
                 (Ok(d), Some(m)) => {
-                    prop_assert_eq!(outcome(&d.decision), m.outcome, "at {} costs {:?}", now, costs);
+                    prop_assert_eq!(outcome(d.decision), m.outcome, "at {} costs {:?}", now, costs);
                     prop_assert_eq!(d.refused_by, m.refused_by);
                     prop_assert_eq!(d.tightest, m.tightest);
                 }

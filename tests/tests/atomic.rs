@@ -8,7 +8,10 @@ use std::thread;
 
 use proptest::prelude::*;
 use ratecell::{AtomicGcra, Clock, Gcra, KeyedStore, ManualClock, Nanos, Quota, WhenFull};
-use ratecell_reference::gcra::{Gcra as ModelGcra, Outcome};
+use ratecell_reference::gcra::Gcra as ModelGcra;
+
+mod support;
+use support::outcome;
 
 const THREADS: usize = 4;
 /// Not a divisor of any interval below, so admissions fall between clock steps too.
@@ -137,13 +140,7 @@ proptest! {
             now = now.saturating_add_signed(dt);
             match (cell.check(Nanos::new(now), cost), model.check(now, cost)) {
                 (Ok(d), Some(o)) => prop_assert_eq!(
-                    Outcome {
-                        allowed: d.allowed,
-                        limit: d.limit,
-                        remaining: d.remaining,
-                        retry_after: d.retry_after.as_nanos(),
-                        reset_after: d.reset_after.as_nanos(),
-                    },
+                    outcome(d),
                     o
                 ),
                 (Err(_), None) => {}

@@ -4,7 +4,9 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use ratecell::{Burst, BurstState, Decision, Error, Gcra, GcraState, Nanos, Quota};
 use ratecell_reference::burst::Burst as Model;
-use ratecell_reference::gcra::Outcome;
+
+mod support;
+use support::outcome;
 
 /// A burst tier's numbers, valid by construction.
 #[derive(Debug, Clone, Copy)]
@@ -74,16 +76,6 @@ fn schedule(p: Params, capacity: u64, start: u64, ops: &[Op]) -> Vec<(u64, u64)>
         .collect()
 }
 
-fn outcome(d: &Decision) -> Outcome {
-    Outcome {
-        allowed: d.allowed,
-        limit: d.limit,
-        remaining: d.remaining,
-        retry_after: d.retry_after.as_nanos(),
-        reset_after: d.reset_after.as_nanos(),
-    }
-}
-
 /// Runs a schedule, calling `each(state before, now, cost, decision)` after every check.
 fn run(
     b: &Burst,
@@ -123,7 +115,7 @@ proptest! {
         run(&b, &steps, |_, now, cost, result| {
             let expected = model.check(now, cost);
             match (result, expected) {
-                (Ok(d), Some(o)) if outcome(d) == o => {}
+                (Ok(d), Some(o)) if outcome(*d) == o => {}
                 (Err(Error::InsufficientCapacity { capacity }), None) if *capacity == model.capacity() => {}
                 (got, want) => failures.push(format!("at {now} cost {cost}: {got:?} vs model {want:?}")),
             }

@@ -312,17 +312,11 @@ where
     m
 }
 
-/// A bit per slot of `bucket` that holds `key` (a key, not an empty slot).
-fn holds<K, S, Q>(bucket: &Bucket<K, S>, key: &Q) -> u32
-where
-    K: Borrow<Q>,
-    S: Default + PartialEq,
-    Q: ?Sized + Eq,
-{
+/// A bit per slot of `bucket` that holds a key (is not empty).
+fn stored<K, S: Default + PartialEq>(bucket: &Bucket<K, S>) -> u32 {
     let mut m = 0;
     for (i, s) in bucket.slots.iter().enumerate() {
-        // `&`, not `&&`: no branch per slot.
-        m |= u32::from((s.key.borrow() == key) & !vacant(&s.state)) << i;
+        m |= u32::from(!vacant(&s.state)) << i;
     }
     m
 }
@@ -450,8 +444,14 @@ where
         K: Borrow<Q>,
         Q: ?Sized + Eq,
     {
-        let m1 = self.buckets.get(b1).map_or(0, |b| holds(b, key));
-        let m2 = self.buckets.get(b2).map_or(0, |b| holds(b, key));
+        let m1 = self
+            .buckets
+            .get(b1)
+            .map_or(0, |b| matches(b, key) & stored(b));
+        let m2 = self
+            .buckets
+            .get(b2)
+            .map_or(0, |b| matches(b, key) & stored(b));
         let (b, m) = if m1 == 0 { (b2, m2) } else { (b1, m1) };
         if m != 0 {
             return Some(At::Bucket(b, m.trailing_zeros() as usize));
