@@ -413,7 +413,8 @@ pub fn assert_well_formed(
 /// (`latest` in ticks plus two tolerances) fits in `u64`, so nothing saturates or fails
 /// closed at the end of representable time.
 pub fn gcra_in_range(gcra: &Gcra, latest: u64) -> bool {
-    let [_, _, _, scale, _, tolerance] = gcra.to_raw();
+    let [_, _, burst, scale, interval, _] = gcra.to_raw();
+    let tolerance = u128::from(burst) * u128::from(interval);
     let ticks = u128::from(latest) * u128::from(scale);
-    ticks + 2 * u128::from(tolerance) <= u128::from(u64::MAX)
+    ticks + 2 * tolerance <= u128::from(u64::MAX)
 }

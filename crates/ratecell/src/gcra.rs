@@ -39,6 +39,7 @@ use core::hint;
 use core::num::NonZeroU64;
 
 use crate::decision::Decision;
+use crate::divisor::Divisor;
 use crate::error::Error;
 use crate::quota::Quota;
 use crate::time::Nanos;
@@ -74,8 +75,8 @@ pub struct Gcra {
     quota: Quota,
     /// Ticks per nanosecond.
     scale: NonZeroU64,
-    /// The emission interval `T`, in ticks.
-    interval: NonZeroU64,
+    /// The emission interval `T`, in ticks, with its reciprocal: decisions divide by it.
+    interval: Divisor,
     /// `B * T` in ticks: how far `tat` may run ahead of `now` (validated to fit in `u64`).
     tolerance: u64,
 }
@@ -116,14 +117,15 @@ impl Gcra {
         Gcra {
             quota,
             scale,
-            interval,
+            interval: Divisor::new(interval),
             tolerance,
         }
     }
 
     /// The compiled policy as six plain integers, for keeping it outside Rust (a C struct in
     /// static memory, shared memory). [`Gcra::from_raw`] turns them back into the same policy
-    /// without recomputing anything.
+    /// without dividing: the integers carry the interval's reciprocal, which decisions divide
+    /// by.
     ///
     /// ```
     /// use ratecell::{Gcra, Quota};
@@ -139,16 +141,17 @@ impl Gcra {
             self.quota.burst(),
             self.scale.get(),
             self.interval.get(),
-            self.tolerance,
+            self.interval.reciprocal(),
         ]
     }
 
     /// Rebuilds a policy from [`Gcra::to_raw`]. Returns `None` when the numbers cannot have
-    /// come from a valid policy (a zero, or a tolerance that is not `burst * interval`). The
-    /// check is a handful of comparisons; it does not recompute the tick scale, so numbers
-    /// altered by hand give a different but still panic-free policy.
+    /// come from a valid policy (a zero, `burst * interval` beyond `u64`, or a reciprocal
+    /// that is not the interval's). The check is a handful of multiplications and
+    /// comparisons; it does not recompute the tick scale, so numbers altered by hand give a
+    /// different but still panic-free policy.
     pub const fn from_raw(raw: [u64; 6]) -> Option<Gcra> {
-        let [limit, period, burst, scale, interval, tolerance] = raw;
+        let [limit, period, burst, scale, interval, reciprocal] = raw;
         let Some(quota) = Quota::from_raw_parts(limit, period, burst) else {
             return None;
         };
@@ -156,15 +159,18 @@ impl Gcra {
         else {
             return None;
         };
-        match interval.get().checked_mul(burst) {
-            Some(t) if t == tolerance => Some(Gcra {
-                quota,
-                scale,
-                interval,
-                tolerance,
-            }),
-            _ => None,
-        }
+        let (Some(tolerance), Some(interval)) = (
+            interval.get().checked_mul(burst),
+            Divisor::with_reciprocal(interval, reciprocal),
+        ) else {
+            return None;
+        };
+        Some(Gcra {
+            quota,
+            scale,
+            interval,
+            tolerance,
+        })
     }
 
     /// The quota this policy enforces.
@@ -371,13 +377,13 @@ impl Gcra {
     #[inline]
     fn standing(&self, allowed: bool, tat: u64, now: u64, retry_after: Nanos) -> Decision {
         let ahead = tat.saturating_sub(now);
-        let mut remaining = self.tolerance.saturating_sub(ahead) / self.interval;
+        let mut remaining = self.interval.divide(self.tolerance.saturating_sub(ahead));
         // Near the end of representable time fewer requests fit than the bucket holds: each
         // admission must leave a storable `tat`. Elsewhere there is room for a whole bucket
         // (`tolerance / interval`, at least `remaining`), and the division is skipped.
         let headroom = u64::MAX - tat.max(now);
         if headroom < self.tolerance {
-            remaining = remaining.min(headroom / self.interval);
+            remaining = remaining.min(self.interval.divide(headroom));
         }
         Decision {
             allowed,

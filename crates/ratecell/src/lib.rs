@@ -315,6 +315,7 @@ pub mod client;
 pub mod concurrency;
 pub mod credits;
 pub mod decision;
+mod divisor;
 pub mod error;
 pub mod fixed_window;
 pub mod gcra;

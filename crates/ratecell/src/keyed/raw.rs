@@ -504,6 +504,23 @@ where
         removed
     }
 
+    /// [`settle`](Self::settle) with [`Settle::Tidy`], whose usual outcome (the root is not
+    /// fresh before a later instant, so there is nothing to do) is decided here, inline, and
+    /// costs an ordinary operation a load and a comparison.
+    #[inline]
+    fn tidy<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos)
+    where
+        A: Algorithm<State = St::State>,
+        H: BuildHasher,
+    {
+        if let Some(root) = self.store.entries().first()
+            && root.fresh_at > now
+        {
+            return;
+        }
+        self.settle(policy, hasher, now, Settle::Tidy);
+    }
+
     /// Reclaims fresh entries from the root, doing at most `budget` steps, and with `Exact`,
     /// makes the root's bound exact (a full table's `retry_after` and eviction need it).
     /// `Tidy` stops as soon as the root's bound is in the future: no entry can be fresh then,
@@ -512,6 +529,7 @@ where
     /// Each step reclaims an entry or makes one bound exact, and an exact bound only becomes
     /// stale again through an operation on its key, so the work is amortised over the
     /// operations that created it.
+    #[inline(never)]
     fn settle<A, H>(&mut self, policy: &A, hasher: &H, now: Nanos, goal: Settle)
     where
         A: Algorithm<State = St::State>,
@@ -617,7 +635,7 @@ where
             hasher,
             when_full,
         } = *rules;
-        self.settle(policy, hasher, now, Settle::Tidy);
+        self.tidy(policy, hasher, now);
         if let Some(found) = self.find_slot(hash, key.query()) {
             let (entries, _) = self.store.parts_mut();
             let Some(entry) = entries.get_mut(found.1) else {
@@ -693,7 +711,7 @@ where
         St::Key: Borrow<Q>,
         Q: ?Sized + Eq,
     {
-        self.settle(policy, hasher, now, Settle::Tidy);
+        self.tidy(policy, hasher, now);
         let found = self.find_slot(hash, key)?;
         let (entries, _) = self.store.parts_mut();
         let entry = entries.get_mut(found.1)?;
