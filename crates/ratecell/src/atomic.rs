@@ -124,11 +124,17 @@ impl AtomicGcra {
         // Relaxed is enough: the cell's state is the only data shared, and compare-and-swap
         // on a single location is totally ordered whatever the memory ordering.
         let mut current = self.state.load(Ordering::Relaxed);
+        // A peek stores nothing. Deciding it here, outside the loop, leaves the loop nothing
+        // to compare but the admission itself: an admitted request of cost 1 or more always
+        // moves the state later, so it always has something to swap in.
+        if cost == 0 {
+            return Ok((current, now, self.gcra.admit_tat_narrow(current, now, 0)));
+        }
         // Only the new state is computed between the load and the compare-and-swap; the
         // decision is made once, from the state the swap succeeded on (or the refusal saw).
         let stored = loop {
             let stored = self.gcra.admit_tat_narrow(current, now, cost);
-            let Some(next) = stored.filter(|&next| next != current) else {
+            let Some(next) = stored else {
                 break stored;
             };
             match self.state.compare_exchange_weak(
