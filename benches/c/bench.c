@@ -99,10 +99,12 @@ static void row(const char *name, double c, const char *rust_arg) {
 int main(int argc, char **argv) {
   double gcra = gcra_check(), keyed = keyed_check();
   const char *rust_gcra = argc > 2 ? argv[1] : NULL, *rust_keyed = argc > 2 ? argv[2] : NULL;
+  const char *rust_called = argc > 3 ? argv[3] : NULL;
   printf("ratecell %s, nanoseconds of CPU time per call (the fastest of %d runs)\n",
          ratecell_version(), RUNS);
   printf("  %-34s %8s %8s %8s\n", "workload", "C API", rust_gcra ? "Rust" : "", rust_gcra ? "C/Rust" : "");
   row("gcra_check, one caller-owned state", gcra, rust_gcra);
+  if (rust_called != NULL) row("  against a Rust call, not inlined", gcra, rust_called);
   row("keyed_check, 1000 stored keys", keyed, rust_keyed);
   return 0;
 }
