@@ -83,7 +83,7 @@ fn when_full(evict: bool) -> WhenFull {
 }
 
 /// What holds of every outcome of a keyed table under `policy`.
-fn well_formed<A: Algorithm>(
+pub fn well_formed<A: Algorithm>(
     what: &dyn core::fmt::Display,
     policy: &A,
     cost: u64,

@@ -18,6 +18,7 @@ pub mod all_of;
 pub mod burst;
 pub mod c_abi;
 pub mod common;
+pub mod compact;
 pub mod concurrency;
 pub mod credits;
 pub mod fixed_window;
@@ -45,6 +46,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("all_of", all_of::run),
     ("concurrency", concurrency::run),
     ("keyed", keyed::run),
+    ("compact", compact::run),
     ("quota_parse", quota_parse::run),
     ("http_parse", http_parse::run),
     ("c_abi", c_abi::run),

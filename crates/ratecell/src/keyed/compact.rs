@@ -95,7 +95,7 @@ use core::hash::{BuildHasher, Hash};
 use core::mem;
 use std::vec::Vec;
 
-use super::raw::home;
+use super::raw::{fresh_instant, home};
 use super::{HashSeed, Keyed, WhenFull, full_decision};
 use crate::Algorithm;
 use crate::client::{Random, SplitMix64};
@@ -613,8 +613,11 @@ where
                 self.evictions = self.evictions.saturating_add(1);
                 self.store(hash, new, usize::MAX).map_err(|_| Nanos::MAX)
             }
-            (_, Some((_, instant))) => Err(instant.saturating_sub(now)),
-            (_, None) => Err(Nanos::MAX),
+            // A key that is not fresh yet is fresh one nanosecond later at the soonest;
+            // only at the end of representable time, where the clock stands still, does
+            // that instant fail to come after `now`: then no wait helps.
+            (_, Some((_, instant))) if instant > now => Err(instant.saturating_sub(now)),
+            _ => Err(Nanos::MAX),
         }
     }
 
@@ -664,7 +667,9 @@ where
                 if vacant(&s.state) {
                     continue;
                 }
-                let at = now.saturating_add(self.policy.peek(&s.state, now).reset_after);
+                // As in the other tables: a stored key is not fresh before the next
+                // nanosecond, whatever its `reset_after` says.
+                let at = fresh_instant(now, self.policy.peek(&s.state, now).reset_after);
                 if soonest.is_none_or(|(_, t)| at < t) {
                     soonest = Some((At::Bucket(b, i), at));
                 }

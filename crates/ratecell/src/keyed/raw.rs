@@ -174,7 +174,7 @@ pub(crate) enum Upsert<R> {
 
 /// The instant a state that is not fresh becomes fresh, from its `reset_after` at `now`.
 /// Strictly after `now`, so a bound always moves forward (saturating at the end of time).
-fn fresh_instant(now: Nanos, reset_after: Nanos) -> Nanos {
+pub(super) fn fresh_instant(now: Nanos, reset_after: Nanos) -> Nanos {
     now.saturating_add(reset_after.max(Nanos::new(1)))
 }
 
