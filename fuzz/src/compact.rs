@@ -14,38 +14,13 @@
 use std::collections::HashMap;
 
 use arbitrary::Arbitrary;
-use ratecell::{CompactTable, Gcra, HashSeed, Keyed, Limiter, LimiterState, Nanos, WhenFull};
+use ratecell::{CompactTable, Gcra, HashSeed, Keyed, Limiter, Nanos};
 
-use super::common::{At, Clock, Cost, LimiterSpec, MAX_OPS, Start, Time, decode, step_unit};
-use super::keyed::well_formed;
+use super::common::{At, Clock, LimiterSpec, MAX_OPS, Start, decode, step_unit};
+use super::keyed::{Op, OwnStates, check_own, peek_own, well_formed, when_full};
 
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum Key {
-    /// One of sixteen keys, so that keys come back and tables fill.
-    Few(u8),
-    /// Any key, `0` (the key every empty slot holds) included.
-    Any(u64),
-}
-
-impl Key {
-    fn get(self) -> u64 {
-        match self {
-            Key::Few(k) => u64::from(k % 16),
-            Key::Any(k) => k,
-        }
-    }
-}
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum Op {
-    Check(Key, Time, Cost),
-    Peek(Key, Time),
-    Reset(Key),
-    Clear,
-    SetWhenFull(bool),
-    /// The second policy from now on.
-    SetPolicy,
-}
+/// `Few` keys are taken among sixteen, so that tables of up to 24 keys fill with them too.
+const FEW: u8 = 16;
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -57,14 +32,6 @@ struct Input {
     seed: u64,
     start: Start,
     ops: Vec<Op>,
-}
-
-fn when_full(evict: bool) -> WhenFull {
-    if evict {
-        WhenFull::Evict
-    } else {
-        WhenFull::FailClosed
-    }
 }
 
 /// The GCRA twin of a table: the same policy, bound, rule and seed, checked through `admit`.
@@ -105,8 +72,7 @@ pub fn run(data: &[u8]) {
         )),
         _ => None,
     };
-    // Each key's own state, while the table holds every key that needs one.
-    let mut own: Option<HashMap<u64, LimiterState>> = Some(HashMap::new());
+    let mut own: OwnStates = Some(HashMap::new());
     let mut current = 0;
     let mut clock = Clock::new(input.start, step_unit(&limiter));
     for (i, op) in input.ops.iter().take(MAX_OPS).enumerate() {
@@ -114,7 +80,7 @@ pub fn run(data: &[u8]) {
         let policy = &policies[current];
         match *op {
             Op::Check(key, t, cost) => {
-                let (key, now) = (key.get(), clock.advance(t));
+                let (key, now) = (key.among(FEW), clock.advance(t));
                 if !clock.monotone {
                     own = None;
                 }
@@ -133,33 +99,31 @@ pub fn run(data: &[u8]) {
                     assert_eq!(twin.evictions(), table.evictions(), "{what}");
                     assert_eq!(twin.contains_key(&key), table.contains_key(&key), "{what}");
                 }
-                if matches!(got, Ok(Keyed::Full(_))) || table.evictions() != evictions {
-                    own = None;
-                }
-                if let Some(states) = own.as_mut() {
-                    let state = states.entry(key).or_default();
-                    let want = policy.check(state, Nanos::new(now), cost);
-                    assert_eq!(got.map(|k| k.decision()), want, "{what}");
-                }
+                let evicted = table.evictions() != evictions;
+                check_own(
+                    &what,
+                    &mut own,
+                    policy,
+                    (key, Nanos::new(now), cost),
+                    got,
+                    evicted,
+                );
             }
             Op::Peek(key, t) => {
-                let (key, now) = (key.get(), Nanos::new(clock.advance(t)));
+                let (key, now) = (key.among(FEW), Nanos::new(clock.advance(t)));
                 if !clock.monotone {
                     own = None;
                 }
                 let d = table.peek(&key, now);
                 let stored = table.get(&key).copied().unwrap_or_default();
                 assert_eq!(d, policy.peek(&stored, now), "{what}");
-                if let Some(states) = own.as_ref() {
-                    let state = states.get(&key).copied().unwrap_or_default();
-                    assert_eq!(d, policy.peek(&state, now), "{what}");
-                }
+                peek_own(&what, &own, policy, key, now, d);
                 if let Some(twin) = twin.as_ref() {
                     assert_eq!(twin.peek(&key, now), d, "{what}");
                 }
             }
             Op::Reset(key) => {
-                let key = key.get();
+                let key = key.among(FEW);
                 let held = table.contains_key(&key);
                 assert_eq!(table.reset(&key), held, "{what}");
                 assert!(!table.contains_key(&key), "{what}");

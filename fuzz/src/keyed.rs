@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use arbitrary::Arbitrary;
 use ratecell::{
-    Algorithm, Error, Gcra, GcraState, HashSeed, Keyed, KeyedStore, KeyedTable, Limiter,
+    Algorithm, Decision, Error, Gcra, GcraState, HashSeed, Keyed, KeyedStore, KeyedTable, Limiter,
     LimiterState, Nanos, WhenFull,
 };
 use ratecell_reference::gcra::Gcra as ModelGcra;
@@ -29,25 +29,33 @@ use super::common::{
 /// Keys a table holds.
 pub const CAP: usize = 4;
 
+/// A key: one of a few, so that keys come back and tables fill, or any `u64`.
 #[derive(Arbitrary, Debug, Clone, Copy)]
-enum Key {
-    /// One of eight keys, so that keys come back.
+pub enum Key {
+    /// One of a few keys (see [`Key::among`]).
     Few(u8),
     /// Any key.
     Any(u64),
 }
 
 impl Key {
-    fn get(self) -> u64 {
+    /// The key, `Few` keys taken among the first `few`.
+    pub fn among(self, few: u8) -> u64 {
         match self {
-            Key::Few(k) => u64::from(k % 8),
+            Key::Few(k) => u64::from(k % few.max(1)),
             Key::Any(k) => k,
         }
     }
+
+    /// The key, among eight for `Few`.
+    fn get(self) -> u64 {
+        self.among(8)
+    }
 }
 
+/// An operation on a keyed table.
 #[derive(Arbitrary, Debug, Clone, Copy)]
-enum Op {
+pub enum Op {
     Check(Key, Time, Cost),
     Peek(Key, Time),
     Reset(Key),
@@ -74,7 +82,8 @@ struct Input {
     ops: Vec<Op>,
 }
 
-fn when_full(evict: bool) -> WhenFull {
+/// The full-table rule: evict, or fail closed.
+pub fn when_full(evict: bool) -> WhenFull {
     if evict {
         WhenFull::Evict
     } else {
@@ -246,6 +255,45 @@ fn evicted(due: &[u64], contains: impl Fn(u64) -> bool) -> u64 {
         .expect("the table evicted one of the keys due first")
 }
 
+/// Each key's own state under a table's policy, while the table holds every key that needs
+/// one: from the first refusal or eviction for room on, per-key states no longer describe it.
+pub type OwnStates = Option<HashMap<u64, LimiterState>>;
+
+/// Compares a table's check of `key` with the key's own state, after forgetting the states
+/// when the check refused or evicted for room (`evicted`).
+pub fn check_own(
+    what: &dyn core::fmt::Display,
+    own: &mut OwnStates,
+    policy: &Limiter,
+    (key, now, cost): (u64, Nanos, u64),
+    got: Result<Keyed, Error>,
+    evicted: bool,
+) {
+    if matches!(got, Ok(Keyed::Full(_))) || evicted {
+        *own = None;
+    }
+    if let Some(states) = own.as_mut() {
+        let state = states.entry(key).or_default();
+        let want = policy.check(state, now, cost);
+        assert_eq!(got.map(|k| k.decision()), want, "{what}");
+    }
+}
+
+/// Compares a table's peek of `key` at `now` with the key's own state.
+pub fn peek_own(
+    what: &dyn core::fmt::Display,
+    own: &OwnStates,
+    policy: &Limiter,
+    key: u64,
+    now: Nanos,
+    d: Decision,
+) {
+    if let Some(states) = own.as_ref() {
+        let state = states.get(&key).copied().unwrap_or_default();
+        assert_eq!(d, policy.peek(&state, now), "{what}");
+    }
+}
+
 fn any(input: &Input, first: LimiterSpec, second: LimiterSpec) {
     let Some(limiter) = first.build() else {
         return;
@@ -253,8 +301,7 @@ fn any(input: &Input, first: LimiterSpec, second: LimiterSpec) {
     let policies = [limiter, second.build().unwrap_or(limiter)];
     let mut table: KeyedTable<u64, Limiter, CAP> =
         KeyedTable::with_hasher(limiter, when_full(input.evict), HashSeed::new(input.seed));
-    // Each key's own state, while the table holds every key that needs one.
-    let mut own: Option<HashMap<u64, LimiterState>> = Some(HashMap::new());
+    let mut own: OwnStates = Some(HashMap::new());
     let mut current = 0;
     let mut clock = Clock::new(input.start, step_unit(&limiter));
     for (i, op) in input.ops.iter().take(MAX_OPS).enumerate() {
@@ -271,25 +318,22 @@ fn any(input: &Input, first: LimiterSpec, second: LimiterSpec) {
                 let got = table.check(key, Nanos::new(now), cost);
                 well_formed(&what, policy, cost, got);
                 assert!(table.len() <= CAP, "{what}: over capacity");
-                if matches!(got, Ok(Keyed::Full(_))) || table.evictions() != evictions {
-                    own = None;
-                }
-                if let Some(states) = own.as_mut() {
-                    let state = states.entry(key).or_default();
-                    let want = policy.check(state, Nanos::new(now), cost);
-                    assert_eq!(got.map(|k| k.decision()), want, "{what}");
-                }
+                let evicted = table.evictions() != evictions;
+                check_own(
+                    &what,
+                    &mut own,
+                    policy,
+                    (key, Nanos::new(now), cost),
+                    got,
+                    evicted,
+                );
             }
             Op::Peek(key, t) => {
                 let (key, now) = (key.get(), Nanos::new(clock.advance(t)));
                 if !clock.monotone {
                     own = None;
                 }
-                let d = table.peek(&key, now);
-                if let Some(states) = own.as_ref() {
-                    let state = states.get(&key).copied().unwrap_or_default();
-                    assert_eq!(d, policy.peek(&state, now), "{what}");
-                }
+                peek_own(&what, &own, policy, key, now, table.peek(&key, now));
             }
             Op::Reset(key) => {
                 let key = key.get();
