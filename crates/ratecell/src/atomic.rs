@@ -115,11 +115,7 @@ impl AtomicGcra {
     /// on, `now` in ticks, and the state stored (`None` when refused).
     #[inline]
     fn transition(&self, now: Nanos, cost: u64) -> Result<(u64, u64, Option<u64>), Error> {
-        if cost > self.gcra.capacity() {
-            return Err(Error::InsufficientCapacity {
-                capacity: self.gcra.capacity(),
-            });
-        }
+        self.gcra.within_capacity(cost)?;
         let now = self.gcra.now_ticks(now);
         // Relaxed is enough: the cell's state is the only data shared, and compare-and-swap
         // on a single location is totally ordered whatever the memory ordering.

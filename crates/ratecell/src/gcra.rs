@@ -224,11 +224,7 @@ impl Gcra {
         now: Nanos,
         cost: u64,
     ) -> Result<Admission<'_>, Error> {
-        if cost > self.quota.burst() {
-            return Err(Error::InsufficientCapacity {
-                capacity: self.quota.burst(),
-            });
-        }
+        self.within_capacity(cost)?;
         let now = self.now_ticks(now);
         let seen = state.0;
         let stored = self.admit_tat(seen, now, cost);
@@ -263,12 +259,20 @@ impl Gcra {
         now: Nanos,
         cost: u64,
     ) -> Result<(Decision, GcraState), Error> {
-        if cost > self.quota.burst() {
-            return Err(Error::InsufficientCapacity {
-                capacity: self.quota.burst(),
-            });
-        }
+        self.within_capacity(cost)?;
         Ok(self.decide_in_capacity(state, self.now_ticks(now), cost))
+    }
+
+    /// [`Error::InsufficientCapacity`] for a cost above the capacity, which no wait admits.
+    #[inline]
+    pub(crate) const fn within_capacity(&self, cost: u64) -> Result<(), Error> {
+        if cost > self.quota.burst() {
+            Err(Error::InsufficientCapacity {
+                capacity: self.quota.burst(),
+            })
+        } else {
+            Ok(())
+        }
     }
 
     /// `now` in ticks, standing still at the horizon.
