@@ -20,6 +20,7 @@ use std::rc::Rc;
 use napi::sys;
 
 use crate::error::JsError;
+use crate::key::KeyUnits;
 
 /// The most arguments a per-request callback reads.
 const MAX_ARGS: usize = 4;
@@ -119,9 +120,13 @@ impl Call {
 
     /// Runs `f` with argument `i` read as a stored key: a string, or the default key when
     /// it is `undefined`.
-    pub(crate) fn with_key<R>(&self, i: usize, f: impl FnOnce(&[u16]) -> R) -> Result<R, JsError> {
+    pub(crate) fn with_key<R>(
+        &self,
+        i: usize,
+        f: impl FnOnce(&KeyUnits) -> R,
+    ) -> Result<R, JsError> {
         let Some(value) = self.arg(i) else {
-            return Ok(f(&DEFAULT_KEY));
+            return Ok(f(KeyUnits::new(&DEFAULT_KEY)));
         };
         // Left uninitialised: Node writes the units read below (zeroing costs more).
         let mut inline = [MaybeUninit::<u16>::uninit(); INLINE_KEY_UNITS + 2];
@@ -140,7 +145,7 @@ impl Call {
         };
         if status != sys::Status::napi_ok {
             return match type_name(self.env, value) {
-                "undefined" => Ok(f(&DEFAULT_KEY)),
+                "undefined" => Ok(f(KeyUnits::new(&DEFAULT_KEY))),
                 other => Err(JsError::invalid_type("key", "a string or undefined", other)),
             };
         }
@@ -148,7 +153,7 @@ impl Call {
             // SAFETY: the tag and the `copied` units after it were written.
             let key =
                 unsafe { std::slice::from_raw_parts(inline.as_ptr().cast::<u16>(), copied + 1) };
-            return Ok(f(key));
+            return Ok(f(KeyUnits::new(key)));
         }
         // Possibly truncated: ask for the length, then read it all.
         let mut len = 0_usize;
@@ -174,7 +179,9 @@ impl Call {
                 &raw mut copied,
             );
         }
-        Ok(f(heap.get(..=copied).unwrap_or(&DEFAULT_KEY)))
+        Ok(f(KeyUnits::new(
+            heap.get(..=copied).unwrap_or(&DEFAULT_KEY),
+        )))
     }
 
     /// Argument `i` as a cost: a non-negative safe integer, 1 when `undefined`.

@@ -2,9 +2,7 @@
 //! bounded by `maxKeys`, and the per-request callbacks every limiter shares (`check`, `peek`,
 //! `reset`, `size`, `clear`).
 //!
-//! Keys are JavaScript strings stored as their UTF-16 code units, exactly: two different
-//! strings are never the same key (UTF-8 would merge lone surrogates). The first unit tags
-//! the key, so the default key (`undefined`) is distinct from every string, `""` included.
+//! Keys are JavaScript strings stored as their UTF-16 code units (see [`crate::key`]).
 //! A store has one shard: a JavaScript limiter is used from one thread, so `maxKeys` is one
 //! exact global bound.
 
@@ -18,10 +16,8 @@ use ratecell::{
 use crate::call::{boolean, callback, number};
 use crate::decision;
 use crate::error::JsError;
+use crate::key::{Key, KeyUnits};
 use crate::time::Clock;
-
-/// A stored key: a tag unit, then the string's UTF-16 code units.
-pub(crate) type Key = Box<[u16]>;
 
 /// The core store, keyed by [`Key`], for one thread: Node calls every function of a
 /// JavaScript environment on that environment's one thread, so its stores need no locks.
@@ -73,7 +69,7 @@ pub(crate) struct Entry {
 impl Store {
     /// Decides a request and writes the decision to the buffer. Writing it here, rather than
     /// returning it, keeps the decision from being copied through every caller on the way out.
-    fn check(&self, key: &[u16], now: Nanos, cost: u64) -> Result<(), Error> {
+    fn check(&self, key: &KeyUnits, now: Nanos, cost: u64) -> Result<(), Error> {
         each_store!(self, s => s.check(key, now, cost).map(|k: Keyed| decision::write(&k.decision())),
         all => {
             let costs = [cost; ALL_OF_MEMBERS];
@@ -83,7 +79,7 @@ impl Store {
         })
     }
 
-    fn peek(&self, key: &[u16], now: Nanos) -> Decision {
+    fn peek(&self, key: &KeyUnits, now: Nanos) -> Decision {
         each_store!(self, s => s.peek(key, now), all => {
             let mut standings = [Decision::default(); ALL_OF_MEMBERS];
             let standings = standings.get_mut(..all.len()).unwrap_or(&mut []);
@@ -98,7 +94,7 @@ impl Store {
         })
     }
 
-    fn reset(&self, key: &[u16]) -> bool {
+    fn reset(&self, key: &KeyUnits) -> bool {
         each_store!(self, s => s.reset(key), all => all.iter().fold(false, |any, s| s.reset(key) | any))
     }
 
@@ -119,7 +115,7 @@ impl Store {
 /// (-1: none) and `tightest` in slots 5 and 6.
 pub(crate) fn check_all(
     all: &[Rc<KeyedStore<Limiter>>],
-    key: &[u16],
+    key: &KeyUnits,
     now: Nanos,
     costs: &[u64],
 ) -> Result<KeyedAllOf, Error> {

@@ -26,6 +26,7 @@ mod credits;
 mod decision;
 mod error;
 mod http;
+mod key;
 mod keyed;
 mod limiter;
 mod options;
