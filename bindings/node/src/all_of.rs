@@ -128,9 +128,8 @@ callback!(
             return Err(JsError::internal("checkCosts on a limiter that is not AllOf"));
         };
         let costs = costs(call)?;
-        let now = entry.clock.now();
         let d = call
-            .with_key(0, |key| check_all(store, key, now, &costs))?
+            .with_key_at(0, &entry.clock, |key, now| check_all(store, key, now, &costs))?
             .map_err(JsError::core)?;
         decision::write(&d.decision.decision);
         Ok(std::ptr::null_mut())

@@ -79,8 +79,7 @@ callback!(
     acquire,
     |call| {
         let entry = entry(call);
-        let now = entry.clock.now();
-        let (keyed, lease) = call.with_key(0, |key| {
+        let (keyed, lease) = call.with_key_at(0, &entry.clock, |key, now| {
             leases!(&entry.store, s => s.acquire(key, now), (ratecell::Keyed::Full(decision_never()), None))
         })?;
         decision::write(&keyed.decision());
@@ -127,8 +126,9 @@ callback!(
     |call| {
         let entry = entry(call);
         let lease = lease(call)?;
-        let now = entry.clock.now();
-        let done = call.with_key(0, |key| leases!(&entry.store, s => s.release(key, lease, now), false))?;
+        let done = call.with_key_at(0, &entry.clock, |key, now| {
+            leases!(&entry.store, s => s.release(key, lease, now), false)
+        })?;
         Ok(boolean(call.env, done))
     }
 );
@@ -139,8 +139,9 @@ callback!(
     |call| {
         let entry = entry(call);
         let lease = lease(call)?;
-        let now = entry.clock.now();
-        let done = call.with_key(0, |key| leases!(&entry.store, s => s.renew(key, lease, now), false))?;
+        let done = call.with_key_at(0, &entry.clock, |key, now| {
+            leases!(&entry.store, s => s.renew(key, lease, now), false)
+        })?;
         Ok(boolean(call.env, done))
     }
 );

@@ -53,9 +53,8 @@ callback!(
             Some(v) => whole(call.env, v, "amount", 0)?,
             None => return Err(JsError::invalid_type("amount", "a number", "undefined")),
         };
-        let now = entry.clock.now();
         let left = call
-            .with_key(0, |key| store.top_up(key, now, amount))?
+            .with_key_at(0, &entry.clock, |key, now| store.top_up(key, now, amount))?
             .transpose()
             .map_err(JsError::core)?;
         // `topUp` is only given to credits limiters: `None` is a full table.

@@ -143,8 +143,7 @@ callback!(
         // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
         let cost = call.cost(1)?;
-        let now = entry.clock.now();
-        call.with_key(0, |key| entry.store.check(key, now, cost))?
+        call.with_key_at(0, &entry.clock, |key, now| entry.store.check(key, now, cost))?
             .map_err(JsError::core)?;
         Ok(std::ptr::null_mut())
     }
@@ -156,8 +155,7 @@ callback!(
     |call| {
         // SAFETY: limiter callbacks are created with an `Rc<Entry>`.
         let entry = unsafe { call.data::<Entry>() };
-        let now = entry.clock.now();
-        let d = call.with_key(0, |key| entry.store.peek(key, now))?;
+        let d = call.with_key_at(0, &entry.clock, |key, now| entry.store.peek(key, now))?;
         decision::write(&d);
         if matches!(entry.store, Store::AllOf(_)) {
             // A peek does not say which member would refuse.

@@ -78,8 +78,8 @@ callback!(
             Some(v) if type_name(call.env, v) != "undefined" => duration(call.env, v, "maxWaitMs", 0)?,
             _ => ratecell::Nanos::ZERO,
         };
-        let now = entry.clock.now();
-        let reserved = call.with_key(0, |key| store.reserve(key, now, cost, max_wait))?;
+        let reserved =
+            call.with_key_at(0, &entry.clock, |key, now| store.reserve(key, now, cost, max_wait))?;
         let Some(reserved) = reserved else {
             return Ok(null(call.env));
         };
@@ -106,8 +106,8 @@ callback!(
             .arg(1)
             .ok_or_else(|| JsError::type_error("reservation is required".to_owned()))?;
         let mut reservation = parts(call.env, value)?;
-        let now = entry.clock.now();
-        let returned = call.with_key(0, |key| store.cancel(key, &mut reservation, now))?;
+        let returned =
+            call.with_key_at(0, &entry.clock, |key, now| store.cancel(key, &mut reservation, now))?;
         Ok(number(call.env, returned.unwrap_or(0) as f64))
     }
 );
