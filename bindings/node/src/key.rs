@@ -73,7 +73,7 @@ mod tests {
         let a = [1_u16, 0x61, 0x62];
         let owned = KeyUnits::new(&a).to_owned();
         assert_eq!(seed.hash_one(KeyUnits::new(&a)), seed.hash_one(&*owned));
-        // The same bytes split into units differently are not possible; different units are.
+        // A prefix of a key, and a key of other units, hash apart from it.
         assert_ne!(
             seed.hash_one(KeyUnits::new(&a)),
             seed.hash_one(KeyUnits::new(&a[..2]))
