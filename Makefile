@@ -24,11 +24,27 @@ C_WARN := -Wall -Wextra -Werror -std=c11
 C_FLAGS := $(C_WARN) -I$(C_DIR)/include
 C_STATIC_DEPS := -lpthread -ldl -lm
 
+# Cross-language link-time optimisation: libratecell.a as LLVM bitcode, linked by rustc's own
+# lld, so that the optimiser sees C and Rust as one program and can inline ratecell's functions
+# into a C caller's loop. The C compiler must be a clang whose LLVM is not newer than rustc's
+# (`rustc -vV`): the linker reads older bitcode, never newer. The two -mllvm options let the
+# link import and inline a whole check (a GCRA check costs about 335 to LLVM's inliner, whose
+# threshold at -O2 is 225).
+LTO_CC ?= clang-19
+LTO_CC_PACKAGE ?= clang-19
+RUST_HOST = $(shell rustc -vV | sed -n 's/^host: //p')
+RUST_LLD = $(shell rustc --print sysroot)/lib/rustlib/$(RUST_HOST)/bin/gcc-ld/ld.lld
+C_LTO_LIB := $(C_OUT)/lto
+C_LTO_CFLAGS = --target=$(RUST_HOST) -O2 -flto=thin $(C_FLAGS)
+C_LTO_LDFLAGS = -fuse-ld=lld --ld-path=$(RUST_LLD) \
+	-Wl,-mllvm,-import-instr-limit=400 -Wl,-mllvm,-inline-threshold=400
+
 include bindings/python/python.mk
 include bindings/node/node.mk
 
 .PHONY: help demo test bench fmt-check clippy test-rust no-std bench-build vectors-bless \
-	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test c-bench c-bench-build install
+	c-lib c-header c-header-update c-test c-asan c-valgrind c-demo c-install-test c-bench c-bench-build install \
+	c-lto-cc c-lto-lib c-lto-test
 
 help: ## Show the targets and what they do
 	@echo "ratecell make targets:"
@@ -47,7 +63,7 @@ demo: ## Run the main job: published API tiers enforced in every language, print
 	@echo "== Node"
 	$(MAKE) --no-print-directory node-demo
 
-test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-install-test py-test node-test bench-build c-bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
+test: fmt-check clippy test-rust no-std c-header c-test c-asan c-valgrind c-lto-test c-install-test py-test node-test bench-build c-bench-build ## Run every test (formatting, lints, unit, property and doc tests, no_std builds)
 	@echo "make test: all checks passed"
 
 fmt-check: ## Check formatting
@@ -122,17 +138,43 @@ c-valgrind: c-test ## Run the C tests under valgrind (zero errors, no leaks)
 			$(C_OUT)/bin/$$t; \
 	done
 
+c-lto-cc: ## Install the clang that cross-language LTO links with from the Debian packages when it is missing
+	@command -v $(LTO_CC) >/dev/null 2>&1 || { \
+		echo "$(LTO_CC) is missing: installing it (apt-get install $(LTO_CC_PACKAGE))"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else \
+			echo "cannot install $(LTO_CC) without root: apt-get install $(LTO_CC_PACKAGE)"; exit 1; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(LTO_CC_PACKAGE); }
+	@$(LTO_CC) --version | head -n 1
+
+c-lto-lib: ## Build libratecell.a as LLVM bitcode for cross-language LTO into build/c/lto
+	RUSTFLAGS="-Clinker-plugin-lto" $(CARGO) build --release -p ratecell-c --target-dir target/lto
+	mkdir -p $(C_LTO_LIB)
+	cp target/lto/release/libratecell_c.a $(C_LTO_LIB)/libratecell.a
+
+c-lto-test: c-lto-cc c-lto-lib ## Run the C tests linked with cross-language LTO (ratecell inlined into C, LTO_CC=clang-19)
+	mkdir -p $(C_OUT)/bin
+	set -e; for t in $(C_TESTS); do \
+		$(LTO_CC) $(C_LTO_CFLAGS) -o $(C_OUT)/bin/$$t-lto $(C_DIR)/tests/$$t.c \
+			$(C_LTO_LIB)/libratecell.a $(C_LTO_LDFLAGS) $(C_STATIC_DEPS); \
+		$(C_OUT)/bin/$$t-lto; \
+	done
+
 c-demo: c-lib ## Run the C example
 	mkdir -p $(C_OUT)/bin
 	$(CC) $(C_FLAGS) -o $(C_OUT)/bin/example $(C_DIR)/example.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
 	$(C_OUT)/bin/example
 
-c-bench-build: c-lib ## Check that the C benchmark compiles and links (times nothing)
+c-bench-build: c-lib c-lto-cc c-lto-lib ## Check that the C benchmark compiles and links, also with cross-language LTO (times nothing)
 	mkdir -p $(C_OUT)/bin
 	$(CC) -O2 $(C_FLAGS) -o $(C_OUT)/bin/bench benches/c/bench.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
+	$(LTO_CC) $(C_LTO_CFLAGS) -o $(C_OUT)/bin/bench-lto benches/c/bench.c \
+		$(C_LTO_LIB)/libratecell.a $(C_LTO_LDFLAGS) $(C_STATIC_DEPS)
 
 c-bench: c-bench-build ## Per-call cost of the C API next to the Rust core on the same workloads, with the ratio
-	rust="$$($(CARGO) bench -q -p ratecell-benches --bench c_api -- --raw)" && $(C_OUT)/bin/bench $$rust
+	rust="$$($(CARGO) bench -q -p ratecell-benches --bench c_api -- --raw)" && \
+		$(C_OUT)/bin/bench $$rust && \
+		echo "linked with cross-language LTO ($(LTO_CC), rust-lld; see the Makefile):" && \
+		$(C_OUT)/bin/bench-lto $$rust
 
 install: c-lib ## Install libratecell, ratecell.h and ratecell.pc under PREFIX (default /usr/local)
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
