@@ -10,6 +10,16 @@ PREFIX ?= /usr/local
 
 include benches/bench.mk
 
+# Installs the Debian package $(2) when the command $(1) is missing: as root, or through sudo
+# when it needs no password; otherwise says what to install and fails.
+define apt_install
+command -v $(1) >/dev/null 2>&1 || { \
+	echo "$(1) is missing: installing it (apt-get install $(2))"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else \
+		echo "cannot install $(1) without root: apt-get install $(2)"; exit 1; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(2); }
+endef
+
 # Pinned tools, installed into .tools/ on first use.
 TOOLS := $(CURDIR)/.tools
 CBINDGEN_VERSION := 0.29.4
@@ -139,11 +149,7 @@ c-valgrind: c-test ## Run the C tests under valgrind (zero errors, no leaks)
 	done
 
 c-lto-cc: ## Install the clang that cross-language LTO links with from the Debian packages when it is missing
-	@command -v $(LTO_CC) >/dev/null 2>&1 || { \
-		echo "$(LTO_CC) is missing: installing it (apt-get install $(LTO_CC_PACKAGE))"; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else \
-			echo "cannot install $(LTO_CC) without root: apt-get install $(LTO_CC_PACKAGE)"; exit 1; fi; \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(LTO_CC_PACKAGE); }
+	@$(call apt_install,$(LTO_CC),$(LTO_CC_PACKAGE))
 	@$(LTO_CC) --version | head -n 1
 
 c-lto-lib: ## Build libratecell.a as LLVM bitcode for cross-language LTO into build/c/lto

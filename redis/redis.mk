@@ -12,11 +12,7 @@ REDIS_SERVER ?= redis-server
 test: test-redis
 
 redis-server-installed: ## Install redis-server from the Debian packages when it is missing
-	@command -v $(REDIS_SERVER) >/dev/null 2>&1 || { \
-		echo "redis-server is missing: installing it (apt-get install redis-server)"; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else \
-			echo "cannot install redis-server without root: apt-get install redis-server"; exit 1; fi; \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server; }
+	@$(call apt_install,$(REDIS_SERVER),redis-server)
 	@$(REDIS_SERVER) --version
 
 test-redis: redis-server-installed ## Redis: vectors, differential, fault and load tests, sync and async, on a real server
