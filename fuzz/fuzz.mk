@@ -60,7 +60,9 @@ fuzz-cmin: fuzz-build ## Minimize every corpus: the fewest inputs that keep all 
 fuzz-replay: ## Replay the committed corpora and crash reproducers on stable (part of test-rust)
 	$(CARGO) test -p ratecell-reference --test fuzz_corpus
 
-miri: nightly ## Run the core's and the C binding's Rust tests, and the C ABI fuzz corpus, under Miri
+miri: nightly ## Run the core's and the C binding's Rust tests, the Node binding's key type and the C ABI fuzz corpus, under Miri
 	MIRIFLAGS="$(MIRIFLAGS)" $(CARGO) +$(NIGHTLY) miri test $(MIRI_PACKAGES)
+	# The Node binding's stored key: a transparent wrapper of UTF-16 units, cast in place.
+	MIRIFLAGS="$(MIRIFLAGS)" $(CARGO) +$(NIGHTLY) miri test -p ratecell-node --lib key::
 	MIRIFLAGS="-Zmiri-disable-isolation $(MIRIFLAGS)" \
 		$(CARGO) +$(NIGHTLY) miri test -p ratecell-reference --test fuzz_corpus
