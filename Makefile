@@ -46,8 +46,9 @@ RUST_HOST = $(shell rustc -vV | sed -n 's/^host: //p')
 RUST_LLD = $(shell rustc --print sysroot)/lib/rustlib/$(RUST_HOST)/bin/gcc-ld/ld.lld
 C_LTO_LIB := $(C_OUT)/lto
 C_LTO_CFLAGS = --target=$(RUST_HOST) -O2 -flto=thin $(C_FLAGS)
-C_LTO_LDFLAGS = -fuse-ld=lld --ld-path=$(RUST_LLD) \
-	-Wl,-mllvm,-import-instr-limit=400 -Wl,-mllvm,-inline-threshold=400
+# What a program links after its own sources: the bitcode library, rustc's lld, the options.
+C_LTO_LINK = $(C_LTO_LIB)/libratecell.a -fuse-ld=lld --ld-path=$(RUST_LLD) \
+	-Wl,-mllvm,-import-instr-limit=400 -Wl,-mllvm,-inline-threshold=400 $(C_STATIC_DEPS)
 
 include bindings/python/python.mk
 include bindings/node/node.mk
@@ -160,8 +161,7 @@ c-lto-lib: ## Build libratecell.a as LLVM bitcode for cross-language LTO into bu
 c-lto-test: c-lto-cc c-lto-lib ## Run the C tests linked with cross-language LTO (ratecell inlined into C, LTO_CC=clang-19)
 	mkdir -p $(C_OUT)/bin
 	set -e; for t in $(C_TESTS); do \
-		$(LTO_CC) $(C_LTO_CFLAGS) -o $(C_OUT)/bin/$$t-lto $(C_DIR)/tests/$$t.c \
-			$(C_LTO_LIB)/libratecell.a $(C_LTO_LDFLAGS) $(C_STATIC_DEPS); \
+		$(LTO_CC) $(C_LTO_CFLAGS) -o $(C_OUT)/bin/$$t-lto $(C_DIR)/tests/$$t.c $(C_LTO_LINK); \
 		$(C_OUT)/bin/$$t-lto; \
 	done
 
@@ -173,8 +173,7 @@ c-demo: c-lib ## Run the C example
 c-bench-build: c-lib c-lto-cc c-lto-lib ## Check that the C benchmark compiles and links, also with cross-language LTO (times nothing)
 	mkdir -p $(C_OUT)/bin
 	$(CC) -O2 $(C_FLAGS) -o $(C_OUT)/bin/bench benches/c/bench.c -L$(C_LIB) -lratecell -Wl,-rpath,$(CURDIR)/$(C_LIB)
-	$(LTO_CC) $(C_LTO_CFLAGS) -o $(C_OUT)/bin/bench-lto benches/c/bench.c \
-		$(C_LTO_LIB)/libratecell.a $(C_LTO_LDFLAGS) $(C_STATIC_DEPS)
+	$(LTO_CC) $(C_LTO_CFLAGS) -o $(C_OUT)/bin/bench-lto benches/c/bench.c $(C_LTO_LINK)
 
 c-bench: c-bench-build ## Per-call cost of the C API next to the Rust core on the same workloads, with the ratio
 	rust="$$($(CARGO) bench -q -p ratecell-benches --bench c_api -- --raw)" && \
